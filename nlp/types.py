@@ -1,0 +1,76 @@
+"""Result types shared by the CLI, the app and the HTTP API.
+
+Plain dataclasses whose ``to_dict()`` gives exactly the JSONL fields the CLI contracts name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Article:
+    """One article found on a page (``python -m nlp segment`` writes these)."""
+
+    title: str
+    body: str
+    byline: str = ""
+    captions: list[str] = field(default_factory=list)
+    source: str = ""
+    index: int = 0
+
+    @property
+    def text(self) -> str:
+        """Headline and body as the classifier and summariser read them."""
+        return f"{self.title}\n{self.body}" if self.title else self.body
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "index": self.index,
+            "title": self.title,
+            "byline": self.byline,
+            "body": self.body,
+            "captions": list(self.captions),
+        }
+
+
+@dataclass
+class Classification:
+    """Domain of one article: the label, a probability for every label, and a flag."""
+
+    label: str
+    scores: dict[str, float]
+    confidence: float
+    low_confidence: bool
+    evidence: list[str] = field(default_factory=list)  # sentences that drove the label
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Summary:
+    """Abstractive one-line summary plus extractive key sentences and keywords."""
+
+    summary: str
+    key_sentences: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ArticleResult:
+    """Everything the service says about one article."""
+
+    article: Article
+    classification: Classification
+    summary: Summary
+
+    def to_dict(self) -> dict:
+        out = self.article.to_dict()
+        out.update(self.classification.to_dict())
+        out.update(self.summary.to_dict())
+        return out
