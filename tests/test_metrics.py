@@ -1,0 +1,264 @@
+"""Tests of nlp.metrics: classification, calibration, character ROUGE and faithfulness."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nlp.metrics as metrics
+from nlp.metrics import (
+    classification_metrics,
+    corpus_faithfulness,
+    corpus_rouge,
+    expected_calibration_error,
+    extract_numbers,
+    faithfulness,
+    lcs_length,
+    number_in,
+    plot_confusion,
+    reliability_table,
+    repeated_ngram,
+    rouge_chars,
+    rouge_tokens,
+)
+
+
+def test_docstring_examples_hold():
+    result = doctest.testmod(metrics)
+    assert result.attempted > 0 and result.failed == 0
+
+
+# --- classification -------------------------------------------------------------------------
+
+
+def test_classification_metrics_by_hand():
+    y_true = ["a", "a", "b", "b", "c"]
+    y_pred = ["a", "b", "b", "b", "a"]
+    m = classification_metrics(y_true, y_pred, ["a", "b", "c", "d"])
+    assert m["accuracy"] == pytest.approx(0.6)
+    assert m["per_class"]["a"] == pytest.approx(
+        {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    )
+    assert m["per_class"]["b"] == pytest.approx(
+        {"precision": 2 / 3, "recall": 1.0, "f1": 0.8, "support": 2}
+    )
+    assert m["per_class"]["c"]["f1"] == 0.0
+    # "d" occurs nowhere: it has no F1 and stays out of the macro average.
+    assert m["macro_f1_labels"] == ["a", "b", "c"]
+    assert m["macro_f1"] == pytest.approx((0.5 + 0.8 + 0.0) / 3)
+    assert m["confusion"] == [[1, 1, 0, 0], [0, 2, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]]
+
+
+def test_classification_metrics_match_sklearn():
+    from sklearn.metrics import accuracy_score, f1_score
+
+    rng = np.random.default_rng(0)
+    labels = ["x", "y", "z"]
+    y_true = list(rng.choice(labels, 200))
+    y_pred = list(rng.choice(labels, 200))
+    m = classification_metrics(y_true, y_pred, labels)
+    assert m["accuracy"] == pytest.approx(accuracy_score(y_true, y_pred))
+    assert m["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="macro"))
+
+
+def test_classification_metrics_rejects_bad_input():
+    with pytest.raises(ValueError, match="not in labels"):
+        classification_metrics(["a"], ["q"], ["a", "b"])
+    with pytest.raises(ValueError, match="items"):
+        classification_metrics(["a", "b"], ["a"], ["a", "b"])
+
+
+def test_ece_by_hand_and_perfect_calibration():
+    assert expected_calibration_error([[0.9, 0.1], [0.9, 0.1]], [0, 1], n_bins=10) == 0.4
+    # two rows at confidence 0.5, one right and one wrong: calibrated
+    assert expected_calibration_error([[0.5, 0.5], [0.5, 0.5]], [0, 1]) == 0.0
+    assert expected_calibration_error([[1.0, 0.0]], [0]) == 0.0
+
+
+def test_reliability_table_bins():
+    probs = [[0.2, 0.8], [0.6, 0.4], [0.95, 0.05], [0.3, 0.7]]
+    rows = reliability_table(probs, [1, 1, 0, 1], n_bins=5)
+    assert len(rows) == 5 and sum(r["count"] for r in rows) == 4
+    # 0.6 lies in (0.4, 0.6], 0.7 and 0.8 in (0.6, 0.8], 0.95 in (0.8, 1.0]
+    assert [r["count"] for r in rows] == [0, 0, 1, 2, 1]
+    assert rows[2]["accuracy"] == 0.0 and rows[3]["accuracy"] == 1.0
+    assert rows[0]["confidence"] is None
+    with pytest.raises(ValueError):
+        reliability_table([[0.5, 0.5]], [0, 1])
+
+
+@pytest.mark.parametrize("font", ["auto", None])
+def test_plot_confusion_writes_png(tmp_path, font):
+    path = plot_confusion(
+        [[3, 1], [0, 2]], ["public_security", "other"], tmp_path / "cm.png", title="test", font=font
+    )
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError):
+        plot_confusion([[1, 2]], ["a", "b"], tmp_path / "bad.png")
+
+
+def test_cjk_font_is_none_or_a_name():
+    font = metrics.cjk_font()
+    assert font is None or (isinstance(font, str) and font)
+
+
+# --- character ROUGE ------------------------------------------------------------------------
+
+
+def test_rouge_tokens_definition():
+    assert rouge_tokens("５G网络，覆盖率99%！") == ["5g", "网", "络", "覆", "盖", "率", "99"]
+    assert rouge_tokens("GDP增长3.5%") == ["gdp", "增", "长", "3", "5"]
+    assert rouge_tokens(" 《“”》…… \n") == []
+
+
+def test_rouge_chars_by_hand():
+    s = rouge_chars("国务院召开常务会议", "国务院常务会议")
+    # 9 vs 7 characters, 7 shared; 8 vs 6 bigrams, 5 shared; LCS 7
+    assert s["rouge1"] == pytest.approx(2 * 7 / (9 + 7))
+    assert s["rouge2"] == pytest.approx(2 * 5 / (8 + 6))
+    assert s["rougeL"] == pytest.approx(2 * 7 / (9 + 7))
+
+
+def test_rouge_chars_clips_counts_and_ignores_punctuation():
+    assert rouge_chars("好好好", "好")["rouge1"] == pytest.approx(0.5)
+    assert rouge_chars("“防汛”，抗旱！", "防汛抗旱") == {
+        "rouge1": 1.0,
+        "rouge2": 1.0,
+        "rougeL": 1.0,
+    }
+    assert rouge_chars("５Ｇ网络", "5g网络")["rougeL"] == 1.0
+
+
+def test_rouge_chars_empty_is_zero_on_purpose():
+    zero = {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0}
+    assert rouge_chars("", "防汛") == zero
+    assert rouge_chars("防汛", "") == zero
+    assert rouge_chars("。。", "防汛") == zero
+    assert rouge_chars("", "") == zero
+
+
+def test_corpus_rouge_is_mean_times_100():
+    preds, refs = ["防汛抗旱", "", "水利"], ["防汛抗旱", "水利", "水利部"]
+    expected = np.mean([1.0, 0.0, rouge_chars("水利", "水利部")["rougeL"]]) * 100
+    assert corpus_rouge(preds, refs)["rougeL"] == pytest.approx(expected)
+    assert corpus_rouge([], []) == {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0}
+    with pytest.raises(ValueError):
+        corpus_rouge(["a"], [])
+
+
+def _lcs_dp(a, b):
+    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            table[i + 1][j + 1] = (
+                table[i][j] + 1 if x == y else max(table[i][j + 1], table[i + 1][j])
+            )
+    return table[-1][-1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="水利防汛抗旱ab", max_size=30), st.text(alphabet="水利防汛抗旱ab", max_size=30)
+)
+def test_lcs_length_equals_textbook_dp(a, b):
+    assert lcs_length(a, b) == _lcs_dp(a, b)
+
+
+def test_lcs_length_handles_long_inputs_fast():
+    rng = np.random.default_rng(1)
+    a = list(rng.choice(list("水利防汛抗旱部门"), 5000))
+    b = list(rng.choice(list("水利防汛抗旱部门"), 5000))
+    assert 0 < lcs_length(a, b) <= 5000
+
+
+PAIRS = [
+    ("国务院召开常务会议 部署防汛工作", "李强主持召开国务院常务会议"),
+    ("习近平会见塞尔维亚总统", "习近平会见塞尔维亚总统武契奇"),
+    ("5G网络覆盖率达到99%", "我国5G网络覆盖所有地级市"),
+    ("好好好学习", "好好学习天天向上"),
+    ("伊朗称与以色列停火", "以色列和伊朗停火"),
+]
+
+
+@pytest.mark.parametrize(("pred", "ref"), PAIRS)
+def test_rouge_chars_matches_rouge_score(pred, ref):
+    rouge_scorer = pytest.importorskip("rouge_score.rouge_scorer")
+
+    class Whitespace:
+        def tokenize(self, text):
+            return text.split()
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], tokenizer=Whitespace())
+    theirs = scorer.score(" ".join(rouge_tokens(ref)), " ".join(rouge_tokens(pred)))
+    ours = rouge_chars(pred, ref)
+    for key in ours:
+        assert ours[key] == pytest.approx(theirs[key].fmeasure, abs=1e-12)
+
+
+# --- faithfulness ---------------------------------------------------------------------------
+
+
+def test_extract_numbers():
+    assert extract_numbers("投资3.5亿元，增长12%，建成三千座水库，千万不能松懈") == [
+        "3.5",
+        "12%",
+        "三千",
+    ]
+    assert extract_numbers("全年１２００人次，增长３．５％") == ["1200", "3.5%"]
+    assert extract_numbers("全年1,200人次") == ["1,200"]
+    assert extract_numbers("第1，2，3批") == ["1", "2", "3"]
+    assert extract_numbers("万一出现险情，一一排查") == []
+    assert extract_numbers("统一部署") == []
+
+
+def test_number_in_matches_whole_numbers_only():
+    assert number_in("3", "第3次会议")
+    assert not number_in("3", "2023年")
+    assert number_in("2023", "数据显示，2023年")
+    assert number_in("2023", "2023，2024年")
+    assert not number_in("200", "1,200人")
+    assert not number_in("3", "增长3.5%")
+    assert number_in("3.5", "增长3.5%")
+    assert number_in("三千", "建成三千座")
+    assert not number_in("三千", "三千五百座")
+
+
+def test_faithfulness_counts_numbers_and_entities():
+    good = faithfulness("武汉投资3亿元", "武汉市今年投资3亿元建设水网")
+    assert good["numbers"] == ["3"] and good["entities"] == ["武汉"]
+    assert good["share"] == 1.0
+    bad = faithfulness("武汉投资3亿元", "武汉市今年投资5亿元建设水网")
+    assert bad["numbers_found"] == [] and bad["entities_found"] == ["武汉"]
+    assert bad["share"] == 0.5
+    invented = faithfulness("李强会见古巴外长", "国务院总理在北京会见外宾")
+    assert invented["entities"] == ["李强", "古巴"] and invented["share"] == 0.0
+    assert faithfulness("加快建设农业强国", "任何来源")["share"] is None
+
+
+def test_repeated_ngram():
+    assert repeated_ngram("推进推进推进改革")
+    assert repeated_ngram("加快建设加快建设")
+    assert not repeated_ngram("加快建设农业强国")
+    assert not repeated_ngram("建设，建设")  # "建设" is only a 2-gram
+    assert repeated_ngram("建设，建设", n=2)
+
+
+def test_corpus_faithfulness_aggregates():
+    out = corpus_faithfulness(
+        ["武汉投资3亿元", "加快建设加快建设", "李强会见古巴外长"],
+        ["武汉市投资3亿元", "加快建设", "国务院总理会见外宾"],
+    )
+    assert out["n"] == 3 and out["checked"] == 2
+    assert out["faithful_share_micro"] == pytest.approx(2 / 4)
+    assert out["faithful_share_macro"] == pytest.approx((1.0 + 0.0) / 2)
+    assert out["number_share"] == 1.0 and out["entity_share"] == pytest.approx(1 / 3)
+    assert out["repeated_ngram_rate"] == pytest.approx(1 / 3)
+
+
+def test_unknown_entity_backend_is_rejected():
+    with pytest.raises(ValueError, match="backend"):
+        metrics.extract_entities("武汉", backend="nope")
