@@ -1,0 +1,240 @@
+"""Domain classifier: the e5 encoder with LoRA adapters and a linear head over mean pooling.
+
+Long articles are read either as head + tail (the first ``head_tokens`` and the last tokens of
+the article, within ``max_length``) or as up to ``max_chunks`` windows whose logits are
+averaged; ``long_strategy`` picks one and the harness measures both. Probabilities are
+temperature-scaled (the temperature is fitted on the dev split and saved with the model).
+
+Example::
+
+    from nlp.classify import get_classifier
+    [c] = get_classifier().predict(["全市小麦保险理赔工作推进会召开 ..."])
+    c.label, c.scores["agri_insurance"], c.low_confidence
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from nlp.labels import ID2LABEL, LABELS
+from nlp.lora import add_lora, load_into, load_small, merge_lora, save_small
+from nlp.types import Classification
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "models" / "classifier"
+ARTIFACT = "classifier"
+
+
+@dataclass
+class ClassifierConfig:
+    """Model and inference settings, saved next to the weights."""
+
+    max_length: int = field(default=256, metadata={"help": "tokens per window incl. <s> </s>"})
+    head_tokens: int = field(default=160, metadata={"help": "head part of head+tail"})
+    long_strategy: str = field(default="head_tail", metadata={"help": "head_tail | chunks"})
+    max_chunks: int = field(default=4, metadata={"help": "windows read with 'chunks'"})
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA scaling numerator"})
+    lora_dropout: float = field(default=0.1, metadata={"help": "dropout on LoRA inputs"})
+    dropout: float = field(default=0.1, metadata={"help": "dropout before the head"})
+    temperature: float = field(default=1.0, metadata={"help": "calibration temperature"})
+    low_confidence: float = field(default=0.6, metadata={"help": "flag below this top prob"})
+    labels: tuple[str, ...] = LABELS
+
+    def __post_init__(self) -> None:
+        if self.long_strategy not in ("head_tail", "chunks"):
+            raise ValueError(f"long_strategy must be head_tail or chunks, got {self.long_strategy!r}")
+        if not 0 < self.head_tokens <= self.max_length - 2:
+            raise ValueError(f"head_tokens must be in 1..max_length-2, got {self.head_tokens!r}")
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be positive, got {self.temperature!r}")
+        if tuple(self.labels) != LABELS:
+            raise ValueError(f"model labels {self.labels!r} differ from nlp.labels {LABELS!r}")
+        self.labels = tuple(self.labels)
+
+
+def windows(ids: list[int], cfg: ClassifierConfig, strategy: str | None = None) -> list[list[int]]:
+    """Content token ids (no specials) → the windows the model reads (no specials)."""
+    room = cfg.max_length - 2
+    if len(ids) <= room:
+        return [ids]
+    if (strategy or cfg.long_strategy) == "head_tail":
+        return [ids[: cfg.head_tokens] + ids[len(ids) - (room - cfg.head_tokens) :]]
+    return [ids[i : i + room] for i in range(0, len(ids), room)][: cfg.max_chunks]
+
+
+def tokenize(tokenizer, texts: list[str]) -> list[list[int]]:
+    """Content token ids of each text, without specials and without truncation."""
+    return tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+
+
+def collate(batch: list[list[int]], bos: int, eos: int, pad: int) -> dict[str, torch.Tensor]:
+    """Pad windows into ``input_ids`` / ``attention_mask`` tensors, adding ``<s>`` ``</s>``."""
+    width = max(len(w) for w in batch) + 2
+    ids = torch.full((len(batch), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for i, w in enumerate(batch):
+        row = [bos, *w, eos]
+        ids[i, : len(row)] = torch.tensor(row)
+        mask[i, : len(row)] = 1
+    return {"input_ids": ids, "attention_mask": mask}
+
+
+class DomainModel(nn.Module):
+    """Encoder → masked mean pooling → dropout → linear head over the six labels."""
+
+    def __init__(self, encoder: nn.Module, n_labels: int = len(LABELS), dropout: float = 0.1):
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(encoder.config.hidden_size, n_labels)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        m = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+        return self.head(self.dropout(pooled))
+
+
+def build_model(base: nn.Module, cfg: ClassifierConfig) -> DomainModel:
+    """A trainable model: LoRA on every encoder linear layer, the head; the rest frozen."""
+    model = DomainModel(base, len(cfg.labels), cfg.dropout)
+    for p in model.parameters():
+        p.requires_grad = False
+    add_lora(model, "encoder.encoder", cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout)
+    for name, p in model.named_parameters():
+        if "lora_" in name or name.startswith("head."):
+            p.requires_grad = True
+    return model
+
+
+def save_model(model: DomainModel, cfg: ClassifierConfig, out_dir: str | Path, extra: dict | None = None) -> None:
+    """Save the adapters + head (float16) and the config (with the label map)."""
+    state = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    meta = {"config": asdict(cfg), "id2label": {str(k): v for k, v in ID2LABEL.items()}}
+    save_small(state, dict(meta, **(extra or {})), out_dir, ARTIFACT)
+
+
+def load_config(model_dir: str | Path = MODEL_DIR) -> ClassifierConfig:
+    import json
+
+    meta = json.loads((Path(model_dir) / f"{ARTIFACT}.json").read_text())
+    return ClassifierConfig(**meta["config"])
+
+
+class DomainClassifier:
+    """A trained classifier ready for inference (adapters merged into the encoder).
+
+    Args:
+        model_dir: directory with ``classifier.json`` and its weight files.
+        precision: ``"bf16"`` (autocast, default), ``"fp32"`` or ``"int8"`` (dynamic
+            quantisation of the linear layers).
+        base: an already loaded base ``BertModel`` to adapt (a fresh copy is made).
+    """
+
+    def __init__(self, model_dir: str | Path = MODEL_DIR, precision: str = "bf16", base=None,
+                 batch_size: int = 32):
+        import copy
+
+        from nlp.encoder import load_base, load_tokenizer
+
+        state, meta = load_small(model_dir, ARTIFACT)
+        if {int(k): v for k, v in meta["id2label"].items()} != ID2LABEL:
+            raise ValueError(f"{model_dir}: saved label map {meta['id2label']} != nlp.labels")
+        self.cfg = ClassifierConfig(**meta["config"])
+        self.meta = meta
+        self.tokenizer = load_tokenizer()
+        encoder = copy.deepcopy(base if base is not None else load_base()[0])
+        model = build_model(encoder, self.cfg)
+        load_into(model, state)
+        merge_lora(model)
+        model.eval()
+        if precision == "int8":
+            model = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+        elif precision not in ("bf16", "fp32"):
+            raise ValueError(f"precision must be bf16, fp32 or int8, got {precision!r}")
+        self.model = model
+        self.precision = precision
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        t = self.tokenizer
+        self._special = (t.bos_token_id, t.eos_token_id, t.pad_token_id)
+
+    def logits(self, texts: list[str], strategy: str | None = None) -> np.ndarray:
+        """Uncalibrated logits, ``(len(texts), 6)``; long texts per ``strategy``."""
+        ids = tokenize(self.tokenizer, texts)
+        owners, wins = [], []
+        for i, seq in enumerate(ids):
+            for w in windows(seq, self.cfg, strategy):
+                owners.append(i)
+                wins.append(w)
+        order = sorted(range(len(wins)), key=lambda j: len(wins[j]))
+        out = np.zeros((len(wins), len(self.cfg.labels)), dtype=np.float32)
+        with self._lock, torch.inference_mode(), torch.autocast(
+            "cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"
+        ):
+            for s in range(0, len(order), self.batch_size):
+                idx = order[s : s + self.batch_size]
+                batch = collate([wins[j] for j in idx], *self._special)
+                out[idx] = self.model(**batch).float().numpy()
+        pooled = np.zeros((len(texts), out.shape[1]), dtype=np.float32)
+        counts = np.zeros(len(texts))
+        np.add.at(pooled, owners, out)
+        np.add.at(counts, owners, 1)
+        return pooled / np.maximum(counts, 1)[:, None]
+
+    def predict_proba(self, texts: list[str], strategy: str | None = None) -> np.ndarray:
+        """Calibrated probabilities over :data:`nlp.labels.LABELS`."""
+        return softmax(self.logits(texts, strategy) / self.cfg.temperature)
+
+    def predict(self, texts: list[str], explain: bool = False) -> list[Classification]:
+        """One :class:`Classification` per text (``evidence`` filled when ``explain``)."""
+        probs = self.predict_proba(texts) if texts else np.zeros((0, len(LABELS)))
+        results = []
+        for text, p in zip(texts, probs, strict=True):
+            k = int(p.argmax())
+            results.append(
+                Classification(
+                    label=LABELS[k],
+                    scores={lab: round(float(v), 6) for lab, v in zip(LABELS, p, strict=True)},
+                    confidence=round(float(p[k]), 6),
+                    low_confidence=bool(p[k] < self.cfg.low_confidence),
+                    evidence=self.evidence(text, LABELS[k]) if explain else [],
+                )
+            )
+        return results
+
+    def evidence(self, text: str, label: str, k: int = 2) -> list[str]:
+        """The sentences that on their own point most strongly to ``label``."""
+        from nlp.text import split_sentences
+
+        sents = [s for s in split_sentences(text) if len(s.strip()) >= 6][:60]
+        if not sents:
+            return []
+        p = self.predict_proba(sents)[:, LABELS.index(label)]
+        best = sorted(np.argsort(-p)[:k])
+        return [sents[i] for i in best if p[i] >= 0.5]
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    z = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+_cached: DomainClassifier | None = None
+_cache_lock = threading.Lock()
+
+
+def get_classifier() -> DomainClassifier:
+    """The shared classifier, loaded once, lazily, from the committed model."""
+    global _cached
+    with _cache_lock:
+        if _cached is None:
+            _cached = DomainClassifier()
+        return _cached

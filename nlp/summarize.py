@@ -1,0 +1,245 @@
+"""Seq2seq headline summariser warm-started from the e5 encoder, plus key sentences and keywords.
+
+The model is a ``transformers`` :class:`~transformers.EncoderDecoderModel`: the e5 encoder
+with LoRA adapters, and a small BERT decoder (``decoder_layers`` layers, initialised from
+evenly spaced encoder layers, cross-attention new) over a reduced output vocabulary
+(``dec_vocab``: the base-tokenizer pieces that headlines use), with tied input/output
+embeddings initialised from the encoder's rows. Decoding is beam search with
+``no_repeat_ngram_size``; length is controlled in characters by choosing among the beams,
+and a summary that hits the token limit is cut back to a whole clause, never mid-word.
+
+Example::
+
+    from nlp.summarize import get_summarizer
+    [s] = get_summarizer().summarize(["5月30日，全市小麦保险理赔工作推进会召开 ..."])
+    s.summary, s.key_sentences, s.keywords
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from nlp.lora import add_lora, load_into, load_small, merge_lora, save_small
+from nlp.types import Summary
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "models" / "summarizer"
+ARTIFACT = "summarizer"
+# Decoder-vocabulary ids of the special tokens (the rest follow in ``dec_vocab`` order).
+PAD, BOS, EOS, UNK = 0, 1, 2, 3
+
+
+@dataclass
+class SummarizerConfig:
+    """Architecture and decoding settings, saved next to the weights."""
+
+    max_source_tokens: int = field(default=320, metadata={"help": "encoder window incl. specials"})
+    max_target_tokens: int = field(default=40, metadata={"help": "decoder tokens incl. </s>"})
+    decoder_layers: int = field(default=4, metadata={"help": "decoder depth"})
+    lora_r: int = field(default=16, metadata={"help": "encoder LoRA rank"})
+    lora_alpha: int = field(default=32, metadata={"help": "encoder LoRA scaling"})
+    lora_dropout: float = field(default=0.05, metadata={"help": "encoder LoRA dropout"})
+    num_beams: int = field(default=4, metadata={"help": "beam width at inference"})
+    no_repeat_ngram_size: int = field(default=3, metadata={"help": "ban repeated token n-grams"})
+    max_chars: int = field(default=40, metadata={"help": "longest summary in characters"})
+    salient_chars: int = field(default=600, metadata={"help": "long articles: salient text fed"})
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.decoder_layers <= 12:
+            raise ValueError(f"decoder_layers must be in 1..12, got {self.decoder_layers!r}")
+        if self.max_source_tokens > 512:
+            raise ValueError(f"max_source_tokens must be <= 512, got {self.max_source_tokens!r}")
+        if self.num_beams < 1:
+            raise ValueError(f"num_beams must be >= 1, got {self.num_beams!r}")
+
+
+def decoder_layer_ids(n_base: int, n_dec: int) -> list[int]:
+    """Evenly spaced encoder layers to initialise ``n_dec`` decoder layers from."""
+    if n_dec == 1:
+        return [n_base - 1]
+    return [round(i * (n_base - 1) / (n_dec - 1)) for i in range(n_dec)]
+
+
+def build_seq2seq(base: nn.Module, cfg: SummarizerConfig, dec_vocab: list[int], train: bool = True):
+    """The encoder-decoder; with ``train`` the LoRA + decoder are trainable, the rest frozen."""
+    from transformers import BertConfig, BertLMHeadModel, EncoderDecoderModel
+
+    bc = base.config
+    dcfg = BertConfig(
+        vocab_size=len(dec_vocab),
+        hidden_size=bc.hidden_size,
+        num_hidden_layers=cfg.decoder_layers,
+        num_attention_heads=bc.num_attention_heads,
+        intermediate_size=bc.intermediate_size,
+        max_position_embeddings=64,
+        type_vocab_size=1,
+        layer_norm_eps=bc.layer_norm_eps,
+        is_decoder=True,
+        add_cross_attention=True,
+        pad_token_id=PAD,
+        bos_token_id=BOS,
+        eos_token_id=EOS,
+        tie_word_embeddings=True,
+    )
+    decoder = BertLMHeadModel(dcfg)
+    if train:  # warm start from the encoder; inference loads everything from the artifact
+        with torch.no_grad():
+            rows = base.embeddings.word_embeddings.weight[torch.tensor(dec_vocab)]
+            decoder.bert.embeddings.word_embeddings.weight.copy_(rows)
+            decoder.bert.embeddings.position_embeddings.weight.copy_(
+                base.embeddings.position_embeddings.weight[:64])
+            decoder.bert.embeddings.token_type_embeddings.weight.copy_(
+                base.embeddings.token_type_embeddings.weight[:1])
+            decoder.bert.embeddings.LayerNorm.load_state_dict(base.embeddings.LayerNorm.state_dict())
+            for i, j in enumerate(decoder_layer_ids(bc.num_hidden_layers, cfg.decoder_layers)):
+                decoder.bert.encoder.layer[i].load_state_dict(
+                    base.encoder.layer[j].state_dict(), strict=False)
+    decoder.tie_weights()
+    model = EncoderDecoderModel(encoder=base, decoder=decoder)
+    for c in (model.config, model.generation_config):
+        c.decoder_start_token_id = BOS
+        c.pad_token_id = PAD
+        c.eos_token_id = EOS
+    for p in model.encoder.parameters():
+        p.requires_grad = False
+    add_lora(model, "encoder.encoder", cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout)
+    for name, p in model.named_parameters():
+        p.requires_grad = train and ("lora_" in name or name.startswith("decoder."))
+    return model
+
+
+def save_model(model, cfg: SummarizerConfig, dec_vocab: list[int], out_dir: str | Path,
+               extra: dict | None = None) -> None:
+    """Save encoder adapters + decoder (float16) with the config and the output vocabulary."""
+    state = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    meta = {"config": asdict(cfg), "dec_vocab": list(map(int, dec_vocab))}
+    save_small(state, dict(meta, **(extra or {})), out_dir, ARTIFACT)
+
+
+_CLAUSE_END = re.compile(r"[，、；：,;:\s]")
+
+
+def trim_to_clause(text: str) -> str:
+    """Cut an unfinished summary back to its last whole clause (never mid-word)."""
+    text = text.strip()
+    cut = max((m.start() for m in _CLAUSE_END.finditer(text)), default=-1)
+    return text[:cut].rstrip("，、；：,;: ") if cut > 0 else ""
+
+
+class Summarizer:
+    """Abstractive summary + key sentences + keywords for whole articles.
+
+    Args:
+        model_dir: directory with ``summarizer.json`` and its weight files.
+        base: an already loaded base ``BertModel`` (a copy is adapted).
+        precision: ``"bf16"`` (autocast, default) or ``"fp32"``.
+    """
+
+    def __init__(self, model_dir: str | Path = MODEL_DIR, base=None, precision: str = "bf16",
+                 batch_size: int = 16):
+        from nlp.encoder import load_base, load_tokenizer
+
+        state, meta = load_small(model_dir, ARTIFACT)
+        self.cfg = SummarizerConfig(**meta["config"])
+        self.dec_vocab = meta["dec_vocab"]
+        self.tokenizer = load_tokenizer()
+        encoder = copy.deepcopy(base if base is not None else load_base()[0])
+        model = build_seq2seq(encoder, self.cfg, self.dec_vocab, train=False)
+        load_into(model, state)
+        model.decoder.tie_weights()
+        merge_lora(model)
+        model.eval()
+        if precision not in ("bf16", "fp32"):
+            raise ValueError(f"precision must be bf16 or fp32, got {precision!r}")
+        self.model, self.precision, self.batch_size = model, precision, batch_size
+        self._lock = threading.Lock()
+
+    def _source_ids(self, texts: list[str]) -> list[list[int]]:
+        from nlp.extractive import salient_text
+
+        room = self.cfg.max_source_tokens - 2
+        t = self.tokenizer
+        srcs = [salient_text(x, self.cfg.salient_chars) for x in texts]
+        ids = t(srcs, add_special_tokens=False)["input_ids"]
+        return [[t.bos_token_id, *s[:room], t.eos_token_id] for s in ids]
+
+    def _decode(self, dec_ids: list[int]) -> str:
+        base_ids = [self.dec_vocab[i] for i in dec_ids if i > UNK]
+        return self.tokenizer.decode(base_ids, skip_special_tokens=True).replace(" ", "").strip()
+
+    def headlines(self, texts: list[str], num_beams: int | None = None,
+                  max_chars: int | None = None) -> list[str]:
+        """The abstractive one-line summary of each text."""
+        beams = num_beams or self.cfg.num_beams
+        limit = max_chars or self.cfg.max_chars
+        src = self._source_ids(texts)
+        order = sorted(range(len(src)), key=lambda i: len(src[i]))
+        out = [""] * len(texts)
+        pad = self.tokenizer.pad_token_id
+        with self._lock, torch.inference_mode(), torch.autocast(
+            "cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"
+        ):
+            for s in range(0, len(order), self.batch_size):
+                idx = order[s : s + self.batch_size]
+                width = max(len(src[i]) for i in idx)
+                ids = torch.full((len(idx), width), pad, dtype=torch.long)
+                for r, i in enumerate(idx):
+                    ids[r, : len(src[i])] = torch.tensor(src[i])
+                gen = self.model.generate(
+                    input_ids=ids,
+                    attention_mask=(ids != pad).long(),
+                    num_beams=beams,
+                    num_return_sequences=beams,
+                    max_new_tokens=self.cfg.max_target_tokens,
+                    no_repeat_ngram_size=self.cfg.no_repeat_ngram_size,
+                    early_stopping=True,
+                )
+                for r, i in enumerate(idx):
+                    out[i] = self._choose(gen[r * beams : (r + 1) * beams].tolist(), limit)
+        return out
+
+    def _choose(self, candidates: list[list[int]], limit: int) -> str:
+        """Best-ranked beam that finished within ``limit`` characters, else a trimmed one."""
+        fallback = ""
+        for seq in candidates:
+            body = seq[1:]
+            finished = EOS in body
+            text = self._decode(body[: body.index(EOS)] if finished else body)
+            if finished and 0 < len(text) <= limit:
+                return text
+            if not fallback:
+                fallback = trim_to_clause(text[: limit + 1]) if len(text) > limit or not finished else text
+        return fallback
+
+    def summarize(self, texts: list[str], k_sentences: int = 3, k_keywords: int = 8) -> list[Summary]:
+        """Summary, key sentences (article order) and keywords for each text."""
+        from nlp.extractive import key_sentences
+        from nlp.keywords import keywords
+        from nlp.text import split_sentences
+
+        heads = self.headlines(texts) if texts else []
+        results = []
+        for text, head in zip(texts, heads, strict=True):
+            sents = split_sentences(text)
+            results.append(Summary(summary=head, key_sentences=key_sentences(sents, k=k_sentences),
+                                   keywords=keywords(text, k=k_keywords)))
+        return results
+
+
+_cached: Summarizer | None = None
+_cache_lock = threading.Lock()
+
+
+def get_summarizer() -> Summarizer:
+    """The shared summariser, loaded once, lazily, from the committed model."""
+    global _cached
+    with _cache_lock:
+        if _cached is None:
+            _cached = Summarizer()
+        return _cached

@@ -1,0 +1,197 @@
+"""Pack everything training needs into one small folder that can travel to a GPU machine.
+
+The pack holds (1) the base encoder in its original 4-bit form, minus the word-embedding rows
+that no training text uses (rows are whole 4-bit blocks, so the kept rows dequantise to
+exactly the values the full model has), and (2) pre-tokenised training data: classifier
+windows (head + tail) with labels, and summariser source/target ids. Token ids are stored
+remapped to the kept rows (``uint16``), so the pack stays well under 64 MB.
+
+Run: ``python -m training.pack --out .pack`` (needs ``data/classifier/dataset.jsonl`` from
+``training.build_dataset`` and the summary pairs from ``training.prepare_summaries``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from nlp.classify import ClassifierConfig, tokenize, windows
+from nlp.encoder import QK, read_e5_file, wheel_model_path
+from nlp.summarize import SummarizerConfig
+from training.corpus import REPO_ROOT, item_text, load_items
+
+DATASET = REPO_ROOT / "data" / "classifier" / "dataset.jsonl"
+PAIRS_DIR = Path.home() / ".cache" / "newsdesk" / "summaries"
+SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")  # decoder ids 0..3, see nlp.summarize
+
+
+def _ragged(seqs: list[list[int]], remap: np.ndarray) -> dict[str, np.ndarray]:
+    lengths = np.array([len(s) for s in seqs], dtype=np.int32)
+    flat = np.fromiter((x for s in seqs for x in s), dtype=np.int64, count=int(lengths.sum()))
+    return {
+        "ids": remap[flat].astype(np.uint16),
+        "offsets": np.concatenate([[0], np.cumsum(lengths)]),
+    }
+
+
+def unragged(ids: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
+    return [ids[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+
+
+def read_pairs(path: Path, limit: int | None = None) -> list[dict]:
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            rows.append(json.loads(line))
+            if limit and len(rows) >= limit:
+                break
+    return rows
+
+
+def decoder_vocab(titles_ids: list[list[int]], min_count: int, specials: list[int]) -> list[int]:
+    """Base ids of the output vocabulary: specials first, then pieces seen ``min_count`` times."""
+    counts = Counter(x for s in titles_ids for x in s)
+    kept = sorted(i for i, c in counts.items() if c >= min_count and i not in specials)
+    return list(specials) + kept
+
+
+def main(argv: list[str] | None = None) -> Path:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, default=REPO_ROOT / ".pack")
+    ap.add_argument("--dataset", type=Path, default=DATASET)
+    ap.add_argument("--pairs", type=Path, default=PAIRS_DIR, help="dir with train/dev.jsonl")
+    ap.add_argument("--max-pairs", type=int, default=None, help="cap on training pairs")
+    ap.add_argument("--dev-pairs", type=int, default=2000)
+    ap.add_argument("--min-piece-count", type=int, default=2, help="decoder vocabulary cut-off")
+    args = ap.parse_args(argv)
+    t0 = time.time()
+    from nlp.encoder import load_tokenizer
+
+    tok = load_tokenizer()
+    ccfg, scfg = ClassifierConfig(), SummarizerConfig()
+    items = load_items()
+    rows = [json.loads(x) for x in args.dataset.read_text(encoding="utf-8").splitlines() if x]
+    cls = {}
+    for split in ("train", "dev"):
+        sel = [r for r in rows if r["split"] == split]
+        ids = tokenize(tok, [item_text(items[r["id"]]) for r in sel])
+        cls[split] = (
+            [windows(s, ccfg, "head_tail")[0] for s in ids],
+            np.array([r["label"] for r in sel]),
+        )
+    room = scfg.max_source_tokens - 2
+    summ = {}
+    for split, limit in (("train", args.max_pairs), ("dev", args.dev_pairs)):
+        pairs = read_pairs(args.pairs / f"{split}.jsonl", limit)
+        src = [s[:room] for s in tokenize(tok, [p["body"][: room * 3] for p in pairs])]
+        tgt = [t[: scfg.max_target_tokens - 1] for t in tokenize(tok, [p["title"] for p in pairs])]
+        summ[split] = (src, tgt, [p["title"] for p in pairs])
+    special_ids = [tok.convert_tokens_to_ids(t) for t in SPECIALS]
+    dec_vocab = decoder_vocab(summ["train"][1], args.min_piece_count, special_ids)
+
+    used = set(special_ids) | set(dec_vocab)
+    for seqs in [
+        cls["train"][0],
+        cls["dev"][0],
+        summ["train"][0],
+        summ["dev"][0],
+        summ["train"][1],
+        summ["dev"][1],
+    ]:
+        for s in seqs:
+            used.update(s)
+    keep = np.array(sorted(used), dtype=np.int64)
+    if len(keep) >= 2**16:
+        raise ValueError(f"{len(keep)} distinct pieces do not fit uint16")
+    f = read_e5_file(wheel_model_path())
+    remap = np.full(f.header["vocab"], 0, dtype=np.int64)
+    remap[keep] = np.arange(len(keep))
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    tensors = {}
+    row_bytes = f.header["hidden"] // QK * (2 + QK // 2)
+    for name, (dtype, count, raw) in f.tensors.items():
+        buf = np.frombuffer(raw, dtype=np.uint8)
+        if name == "emb.word":
+            buf = buf.reshape(f.header["vocab"], row_bytes)[keep].reshape(-1)
+            count = len(keep) * f.header["hidden"]
+        tensors[f"t/{name}"] = buf
+        tensors[f"m/{name}"] = np.array([dtype, count], dtype=np.int64)
+    np.savez(args.out / "base.npz", keep=keep, **tensors)
+    (args.out / "header.json").write_text(json.dumps(f.header))
+
+    data = {}
+    for split, (seqs, labels) in cls.items():
+        r = _ragged(seqs, remap)
+        data[f"cls_{split}_ids"], data[f"cls_{split}_off"] = r["ids"], r["offsets"]
+        data[f"cls_{split}_labels"] = labels
+    dec_index = {b: i for i, b in enumerate(dec_vocab)}
+    unk = dec_index[tok.unk_token_id]
+    for split, (src, tgt, _titles) in summ.items():
+        r = _ragged(src, remap)
+        data[f"sum_{split}_src"], data[f"sum_{split}_soff"] = r["ids"], r["offsets"]
+        t = _ragged([[dec_index.get(x, unk) for x in s] for s in tgt], np.arange(2**16))
+        data[f"sum_{split}_tgt"], data[f"sum_{split}_toff"] = t["ids"], t["offsets"]
+    data["dec_vocab"] = np.array(dec_vocab, dtype=np.int64)
+    data["special"] = np.array([tok.bos_token_id, tok.eos_token_id, tok.pad_token_id])
+    np.savez_compressed(args.out / "data.npz", **data)
+    pieces = tok.convert_ids_to_tokens(dec_vocab)
+    (args.out / "dec_pieces.json").write_text(
+        json.dumps(dict(zip(map(str, dec_vocab), pieces, strict=True)), ensure_ascii=False)
+    )
+    (args.out / "dev_titles.json").write_text(json.dumps(summ["dev"][2], ensure_ascii=False))
+    tgt_all = [x for s in summ["dev"][1] for x in s]
+    coverage = float(np.mean([x in dec_index for x in tgt_all])) if tgt_all else 0.0
+    stats = {
+        "kept_pieces": int(len(keep)),
+        "decoder_vocab": len(dec_vocab),
+        "dev_target_coverage": round(coverage, 5),
+        "cls": {s: int(len(v[1])) for s, v in cls.items()},
+        "pairs": {s: len(v[0]) for s, v in summ.items()},
+        "seconds": round(time.time() - t0, 1),
+        "mb": round(sum(p.stat().st_size for p in args.out.iterdir()) / 2**20, 1),
+    }
+    (args.out / "stats.json").write_text(json.dumps(stats, indent=2))
+    print(json.dumps(stats, indent=2))
+    return args.out
+
+
+def load_pack_base(pack: Path, device: str = "cpu"):
+    """The base ``BertModel`` rebuilt from a pack; unused word rows are zero."""
+    import torch
+    from transformers import BertModel
+
+    from nlp.encoder import _state_dict, bert_config
+
+    z = np.load(pack / "base.npz")
+    header = json.loads((pack / "header.json").read_text())
+    keep = z["keep"]
+
+    class _F:  # the minimal face of nlp.encoder.E5File that _state_dict reads
+        pass
+
+    f = _F()
+    f.header = dict(header, vocab=len(keep))
+    f.tensors = {}
+    for key in z.files:
+        if key.startswith("t/"):
+            name = key[2:]
+            dtype, count = z[f"m/{name}"]
+            f.tensors[name] = (int(dtype), int(count), memoryview(z[key].tobytes()))
+    sd = _state_dict(f)
+    rows = sd["embeddings.word_embeddings.weight"]
+    full = np.zeros((header["vocab"], header["hidden"]), dtype=np.float32)
+    full[keep] = rows
+    sd["embeddings.word_embeddings.weight"] = full
+    model = BertModel(bert_config(header), add_pooling_layer=False)
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()}, strict=False)
+    return model.to(device), keep
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Fine-tune the domain classifier (LoRA on the e5 encoder + linear head) from a pack.
+
+Class imbalance: cross-entropy with class weights ∝ 1/sqrt(frequency) plus oversampling of
+the two rare domains. The best epoch by dev macro-F1 is saved (adapters + head, float16).
+A JSON line per epoch goes to ``<out>/train_log.jsonl``.
+
+Run: ``python -m training.train_classifier --pack .pack --out runs/classifier``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from nlp.classify import ClassifierConfig, build_model, collate, save_model
+from nlp.labels import LABEL2ID, LABELS, RARE_LABELS
+from training.pack import load_pack_base, unragged
+
+
+@dataclass
+class TrainConfig:
+    """Training settings (saved with the model)."""
+
+    pack: str = field(default=".pack", metadata={"help": "pack folder (training.pack)"})
+    out: str = field(default="runs/classifier", metadata={"help": "output folder"})
+    epochs: int = field(default=6, metadata={"help": "passes over the training split"})
+    batch_size: int = field(default=32, metadata={"help": "windows per step"})
+    lr: float = field(default=4e-4, metadata={"help": "peak learning rate (LoRA + head)"})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay"})
+    warmup: float = field(default=0.06, metadata={"help": "share of steps warming up"})
+    rare_oversample: int = field(default=4, metadata={"help": "copies of rare-domain examples"})
+    seed: int = field(default=13, metadata={"help": "random seed"})
+    max_minutes: float = field(default=4.0, metadata={"help": "stop after this long"})
+    limit: int = field(default=0, metadata={"help": "use only N training rows (smoke tests)"})
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError(
+                f"epochs and batch_size must be >= 1, got {self.epochs}, {self.batch_size}"
+            )
+        if not 0 < self.lr < 1:
+            raise ValueError(f"lr must be in (0, 1), got {self.lr!r}")
+
+
+def macro_f1(y: np.ndarray, p: np.ndarray) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y, p, labels=list(range(len(LABELS))), average="macro", zero_division=0))
+
+
+def predict_logits(model, wins, special, device, batch_size=128) -> np.ndarray:
+    model.eval()
+    order = sorted(range(len(wins)), key=lambda i: len(wins[i]))
+    out = np.zeros((len(wins), len(LABELS)), dtype=np.float32)
+    with torch.inference_mode(), torch.autocast(device.split(":")[0], dtype=torch.bfloat16):
+        for s in range(0, len(order), batch_size):
+            idx = order[s : s + batch_size]
+            b = {k: v.to(device) for k, v in collate([wins[i] for i in idx], *special).items()}
+            out[idx] = model(**b).float().cpu().numpy()
+    model.train()
+    return out
+
+
+def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
+    ccfg = ccfg or ClassifierConfig()
+    torch.manual_seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    pack = Path(cfg.pack)
+    base, keep = load_pack_base(pack, device)
+    z = np.load(pack / "data.npz")
+    bos, eos, pad = (int(x) for x in z["special"])
+    special = (bos, eos, pad)
+
+    def split(name):
+        wins = [keep[w].tolist() for w in unragged(z[f"cls_{name}_ids"], z[f"cls_{name}_off"])]
+        y = np.array([LABEL2ID[str(lab)] for lab in z[f"cls_{name}_labels"]])
+        return wins, y
+
+    train_w, train_y = split("train")
+    dev_w, dev_y = split("dev")
+    if cfg.limit:
+        train_w, train_y = train_w[: cfg.limit], train_y[: cfg.limit]
+    counts = np.bincount(train_y, minlength=len(LABELS)).astype(float)
+    weights = torch.tensor(1 / np.sqrt(np.maximum(counts, 1)), dtype=torch.float32)
+    weights = (weights / weights.mean()).to(device)
+    rare = {LABEL2ID[x] for x in RARE_LABELS}
+    index = [
+        i for i, y in enumerate(train_y) for _ in range(cfg.rare_oversample if y in rare else 1)
+    ]
+
+    model = build_model(base, ccfg).to(device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    steps = cfg.epochs * math.ceil(len(index) / cfg.batch_size)
+    warm = max(1, int(cfg.warmup * steps))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm)))
+    )
+    loss_fn = nn.CrossEntropyLoss(weight=weights)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    log = (out / "train_log.jsonl").open("a")
+    best, t0, step = {"dev_macro_f1": -1.0}, time.time(), 0
+    for epoch in range(cfg.epochs):
+        rng.shuffle(index)
+        # Batches of similar length (sorted within chunks of 50 batches) keep padding low.
+        chunk = cfg.batch_size * 50
+        batches = []
+        for c in range(0, len(index), chunk):
+            part = sorted(index[c : c + chunk], key=lambda i: len(train_w[i]))
+            batches += [part[b : b + cfg.batch_size] for b in range(0, len(part), cfg.batch_size)]
+        rng.shuffle(batches)
+        total = 0.0
+        for idx in batches:
+            b = {k: v.to(device) for k, v in collate([train_w[i] for i in idx], *special).items()}
+            y = torch.tensor(train_y[idx], device=device)
+            with torch.autocast(device.split(":")[0], dtype=torch.bfloat16):
+                logits = model(**b)
+            loss = loss_fn(logits.float(), y)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            total += loss.item()
+            step += 1
+        dev_logits = predict_logits(model, dev_w, special, device)
+        f1 = macro_f1(dev_y, dev_logits.argmax(1))
+        row = {
+            "epoch": epoch + 1,
+            "step": step,
+            "train_loss": round(total / max(1, len(batches)), 4),
+            "dev_macro_f1": round(f1, 4),
+            "seconds": round(time.time() - t0, 1),
+        }
+        print(json.dumps(row), flush=True)
+        log.write(json.dumps(row) + "\n")
+        log.flush()
+        if f1 > best["dev_macro_f1"]:
+            best = row
+            save_model(model, ccfg, out, extra={"train": asdict(cfg), "best": row})
+        if time.time() - t0 > cfg.max_minutes * 60:
+            break
+    return best
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    for f in TrainConfig.__dataclass_fields__.values():
+        ap.add_argument(
+            "--" + f.name.replace("_", "-"),
+            type=type(f.default),
+            default=f.default,
+            help=f.metadata.get("help"),
+        )
+    cfg = TrainConfig(**vars(ap.parse_args(argv)))
+    best = train(cfg)
+    print("best", json.dumps(best))
+    return best
+
+
+if __name__ == "__main__":
+    main()
