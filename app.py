@@ -1,0 +1,528 @@
+"""新闻编辑部文本分析 — the Gradio app (UI only; the logic lives in :mod:`nlp`).
+
+Tabs: 粘贴分析 (paste a page or an article), 批量处理 (CSV / JSONL / TXT / ZIP files),
+图片识别 (OCR a page photo, then analyse), 模型评估 (metrics on a labelled file).
+
+Run ``python app.py`` (host ``HOST`` or 127.0.0.1, port ``PORT`` or 7860). Tests import
+``demo`` without launching it. Every event has an ``api_name``, so ``gradio_client`` can call
+``/analyze``, ``/ocr``, ``/batch`` and ``/evaluate``.
+
+Queueing: the interactive events (paste, examples) and the heavy ones (batch, evaluate, OCR)
+sit in separate concurrency groups, so a long batch job never blocks a pasted page.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import tempfile
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import gradio as gr
+
+from nlp import batch as nlp_batch
+from nlp import pipeline
+from nlp.labels import DISPLAY_NAMES, LABELS
+from nlp.pipeline import MAX_CHARS, InputError, ModelUnavailable
+from nlp.types import ArticleResult
+
+log = logging.getLogger("newsdesk.app")
+
+REPO_ROOT = Path(__file__).resolve().parent
+SEEDS_DIR = Path(os.environ.get("NEWSDESK_SEEDS", REPO_ROOT.parent / "shared" / "seeds"))
+UPLOAD_TYPES = (".csv", ".jsonl", ".json", ".txt", ".zip")
+EVAL_TYPES = (".csv", ".jsonl", ".json")
+PREVIEW_ROWS = 200
+
+MESSAGES = {
+    "empty": "请先输入或粘贴要分析的文本。",
+    "too_long": f"文本过长，单次最多 {MAX_CHARS:,} 字。整批内容请用“批量处理”上传文件。",
+    "binary": "内容看起来不是文字（可能是二进制文件），请检查后重试。",
+    "no_articles": "没有找到可分析的文章。",
+    "no_file": "请先上传文件。",
+    "bad_type": "不支持的文件类型，请上传 {types} 文件。",
+    "no_image": "请先上传图片。",
+    "bad_image": "无法读取这张图片，请上传 JPG 或 PNG 格式的照片或扫描件。",
+    "no_text_in_image": "图片中没有识别到文字，请换一张更清晰的照片。",
+    "no_records": "文件中没有可分析的记录。",
+    "internal": "处理时出错，请稍后重试；详细信息已写入服务器日志。",
+    "no_model": "模型暂不可用（未能加载），请联系管理员；详细信息已写入服务器日志。",
+}
+
+LABEL_COLOURS = {
+    "public_security": "#2563eb",
+    "civil_affairs": "#db2777",
+    "water_management": "#0891b2",
+    "agri_insurance": "#65a30d",
+    "disability_employment": "#9333ea",
+    "other": "#6b7280",
+}
+
+CARD_CSS = """
+.nd-card { border: 1px solid #d1d5db; border-radius: 10px; padding: 14px 18px; margin: 12px 0;
+  background: #fff; color: #111827; }
+.nd-card h3 { margin: 0 0 6px 0; font-size: 1.15em; }
+.nd-meta { color: #6b7280; font-size: 0.85em; margin-bottom: 8px; }
+.nd-label { display: inline-block; color: #fff; border-radius: 6px; padding: 2px 10px;
+  font-weight: 600; margin-right: 8px; }
+.nd-low { display: inline-block; background: #fef3c7; color: #92400e; border-radius: 6px;
+  padding: 2px 8px; font-size: 0.85em; }
+.nd-bars { margin: 10px 0; }
+.nd-bar { display: flex; align-items: center; gap: 8px; font-size: 0.85em; margin: 2px 0; }
+.nd-bar-name { width: 6em; text-align: right; }
+.nd-bar-track { flex: 1; background: #f3f4f6; border-radius: 4px; height: 10px; max-width: 320px; }
+.nd-bar-fill { height: 10px; border-radius: 4px; }
+.nd-bar-value { width: 3.5em; }
+.nd-summary { margin: 8px 0; }
+.nd-kw { display: inline-block; background: #eef2ff; color: #3730a3; border-radius: 12px;
+  padding: 1px 9px; margin: 2px 3px; font-size: 0.85em; }
+.nd-body { white-space: pre-wrap; line-height: 1.7; }
+.nd-body mark { background: #fde68a; padding: 0 1px; }
+.nd-empty { color: #6b7280; }
+"""
+
+# --------------------------------------------------------------------------- rendering
+
+
+def highlight(text: str, phrases: list[str]) -> str:
+    """HTML-escaped ``text`` with every occurrence of ``phrases`` wrapped in ``<mark>``."""
+    spans = []
+    for phrase in {p.strip() for p in phrases if p and p.strip()}:
+        start = text.find(phrase)
+        while start != -1:
+            spans.append((start, start + len(phrase)))
+            start = text.find(phrase, start + len(phrase))
+    merged: list[list[int]] = []
+    for lo, hi in sorted(spans):
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    out, pos = [], 0
+    for lo, hi in merged:
+        out.append(html.escape(text[pos:lo]))
+        out.append(f"<mark>{html.escape(text[lo:hi])}</mark>")
+        pos = hi
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def render_card(result: ArticleResult) -> str:
+    """One article as an HTML card: headline, domain, bars, summary, keywords, body."""
+    art, cls, summ = result.article, result.classification, result.summary
+    esc = html.escape
+    title = art.title.strip() or "（无标题）"
+    colour = LABEL_COLOURS.get(cls.label, "#6b7280")
+    bars = []
+    for label in sorted(LABELS, key=lambda lb: -cls.scores.get(lb, 0.0)):
+        p = float(cls.scores.get(label, 0.0))
+        bars.append(
+            f'<div class="nd-bar"><span class="nd-bar-name">{esc(DISPLAY_NAMES[label])}</span>'
+            f'<div class="nd-bar-track"><div class="nd-bar-fill" style="width:{p * 100:.1f}%;'
+            f'background:{LABEL_COLOURS[label]}"></div></div>'
+            f'<span class="nd-bar-value">{p * 100:.1f}%</span></div>'
+        )
+    low = '<span class="nd-low">低置信度，建议人工复核</span>' if cls.low_confidence else ""
+    meta = [f"第 {art.index + 1} 篇"]
+    if art.byline:
+        meta.append(esc(art.byline))
+    key_sentences = "".join(f"<li>{esc(s)}</li>" for s in summ.key_sentences)
+    keywords = "".join(f'<span class="nd-kw">{esc(k)}</span>' for k in summ.keywords)
+    captions = "".join(f"<li>{esc(c)}</li>" for c in art.captions)
+    return (
+        f'<div class="nd-card" data-label="{esc(cls.label)}" data-index="{art.index}">'
+        f'<h3 class="nd-title">{esc(title)}</h3>'
+        f'<div class="nd-meta">{" · ".join(meta)}</div>'
+        f'<div><span class="nd-label" style="background:{colour}">'
+        f"{esc(DISPLAY_NAMES.get(cls.label, cls.label))}</span>"
+        f"置信度 {cls.confidence * 100:.1f}% {low}</div>"
+        f'<div class="nd-bars">{"".join(bars)}</div>'
+        f'<div class="nd-summary"><b>摘要：</b>{esc(summ.summary or "（无）")}</div>'
+        + (f"<div><b>关键句：</b><ol>{key_sentences}</ol></div>" if key_sentences else "")
+        + (f"<div><b>关键词：</b>{keywords}</div>" if keywords else "")
+        + (f"<div><b>图片说明：</b><ul>{captions}</ul></div>" if captions else "")
+        + "<details><summary>正文（黄色为判定依据句）</summary>"
+        f'<div class="nd-body">{highlight(art.body, cls.evidence)}</div></details>'
+        "</div>"
+    )
+
+
+def render_results(results: list[ArticleResult]) -> str:
+    """All article cards, or a short note when there are none."""
+    if not results:
+        return f'<p class="nd-empty">{MESSAGES["no_articles"]}</p>'
+    return "".join(render_card(r) for r in results)
+
+
+def results_table(results: list[ArticleResult]) -> list[list]:
+    """One summary row per article for the overview table."""
+    return [
+        [
+            r.article.index + 1,
+            r.article.title or "（无标题）",
+            DISPLAY_NAMES.get(r.classification.label, r.classification.label),
+            round(r.classification.confidence, 3),
+            "是" if r.classification.low_confidence else "",
+            r.summary.summary,
+        ]
+        for r in results
+    ]
+
+
+TABLE_HEADERS = ["序号", "标题", "领域", "置信度", "低置信", "摘要"]
+PREVIEW_HEADERS = ["记录", "序号", "标题", "领域", "置信度", "摘要", "错误"]
+
+# --------------------------------------------------------------------------- examples
+
+
+@lru_cache(maxsize=1)
+def seed_page() -> str | None:
+    """The shared seed newspaper page, if ``../shared/seeds`` is there."""
+    pages = sorted(SEEDS_DIR.glob("*.txt")) if SEEDS_DIR.is_dir() else []
+    return pages[0].read_text(encoding="utf-8", errors="replace") if pages else None
+
+
+@lru_cache(maxsize=1)
+def seed_articles() -> tuple[str, ...]:
+    """Two articles of the seed page, as the segmenter finds them (headline + body)."""
+    page = seed_page()
+    if not page:
+        return ()
+    articles = [a for a in pipeline.split_articles(page) if a.title and len(a.body) > 80]
+    return tuple(a.text for a in articles[:2])
+
+
+def load_example(which: int) -> tuple[str, bool]:
+    """Text and "segment" flag of an example: 0 = the whole page, 1/2 = single articles."""
+    if which == 0:
+        return seed_page() or "", True
+    articles = seed_articles()
+    if which - 1 < len(articles):
+        return articles[which - 1], False
+    gr.Warning("示例文章不可用。")
+    return "", False
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+def _fail(message: str) -> str:
+    gr.Warning(message, title="提示")
+    return f"⚠️ {message}"
+
+
+def analyze_text(text: str, segment: bool = True):
+    """Paste tab: status, article cards, overview table and the results as JSON."""
+    start = time.perf_counter()
+    try:
+        results = pipeline.analyze(text or "", segment=bool(segment))
+    except InputError as exc:
+        return _fail(MESSAGES.get(exc.code, MESSAGES["internal"])), "", [], []
+    except ModelUnavailable:
+        log.exception("model unavailable")
+        return _fail(MESSAGES["no_model"]), "", [], []
+    except Exception:  # noqa: BLE001 - the user gets a message, the log gets the trace
+        log.exception("analyze failed")
+        return _fail(MESSAGES["internal"]), "", [], []
+    seconds = time.perf_counter() - start
+    if not results:
+        return _fail(MESSAGES["no_articles"]), render_results([]), [], []
+    status = f"共找到 **{len(results)}** 篇文章，用时 {seconds:.1f} 秒。"
+    low = sum(r.classification.low_confidence for r in results)
+    if low:
+        status += f" 其中 {low} 篇置信度较低，建议人工复核。"
+    return (
+        status,
+        render_results(results),
+        results_table(results),
+        [r.to_dict() for r in results],
+    )
+
+
+def ocr_and_analyze(image, segment: bool = True):
+    """Image tab: recognised text, then the same outputs as :func:`analyze_text`."""
+    if image is None:
+        return "", _fail(MESSAGES["no_image"]), "", [], []
+    from nlp.ocr import ocr_image
+
+    try:
+        text = ocr_image(image)
+    except ValueError:
+        return "", _fail(MESSAGES["bad_image"]), "", [], []
+    except Exception:  # noqa: BLE001
+        log.exception("ocr failed")
+        return "", _fail(MESSAGES["internal"]), "", [], []
+    if not text.strip():
+        return "", _fail(MESSAGES["no_text_in_image"]), "", [], []
+    return (text, *analyze_text(text, segment))
+
+
+def _check_upload(path: str | None, allowed: tuple[str, ...]) -> str | None:
+    """A Chinese message if the upload is missing or of the wrong type, else ``None``."""
+    if not path:
+        return MESSAGES["no_file"]
+    if Path(path).suffix.lower() not in allowed:
+        return MESSAGES["bad_type"].format(types=" / ".join(t.lstrip(".").upper() for t in allowed))
+    return None
+
+
+def run_batch_file(path: str | None, segment: bool = True, progress=gr.Progress()):  # noqa: B008
+    """Batch tab: status, preview table, CSV and JSONL downloads, label distribution."""
+    empty = ([], None, None, None)
+    problem = _check_upload(path, UPLOAD_TYPES)
+    if problem:
+        return (_fail(problem), *empty)
+    out_dir = Path(tempfile.mkdtemp(prefix="newsdesk-batch-"))
+    stem = Path(path).stem[:60] or "batch"
+    jsonl = out_dir / f"{stem}_分析结果.jsonl"
+
+    def report(seen: int, total: int | None, stats) -> None:
+        progress((seen, total), desc=f"已分析 {stats.articles} 篇文章", unit="条记录")
+
+    progress(0, desc="读取文件…")
+    try:
+        config = nlp_batch.BatchConfig(inputs=[path], output=jsonl, segment=bool(segment))
+        stats = nlp_batch.run_batch(config, progress=report)
+    except ModelUnavailable:
+        log.exception("model unavailable")
+        return (_fail(MESSAGES["no_model"]), *empty)
+    except (ValueError, UnicodeDecodeError) as exc:
+        log.info("batch upload refused: %s", exc)
+        return (_fail(f"无法读取文件：{exc}"), *empty)
+    except Exception:  # noqa: BLE001
+        log.exception("batch failed")
+        return (_fail(MESSAGES["internal"]), *empty)
+    rows = nlp_batch.read_output(jsonl)
+    if not stats.articles:
+        first = next((r["error"] for r in rows if r.get("error")), "")
+        detail = f"（{stats.errors} 条记录出错，例如：{first}）" if first else ""
+        return (_fail(MESSAGES["no_records"] + detail), *empty)
+    csv_path = nlp_batch.jsonl_to_csv(jsonl, out_dir / f"{stem}_分析结果.csv")
+    preview = [
+        [
+            r["record_id"],
+            (r["index"] or 0) + 1,
+            r.get("title") or "",
+            r.get("label_name") or "",
+            round(r["confidence"], 3) if r.get("confidence") is not None else None,
+            r.get("summary") or "",
+            r.get("error") or "",
+        ]
+        for r in rows[:PREVIEW_ROWS]
+    ]
+    counts = nlp_batch.label_counts(rows)
+    import pandas as pd
+
+    chart = pd.DataFrame(
+        {"领域": [DISPLAY_NAMES[lb] for lb in counts], "篇数": list(counts.values())}
+    )
+    status = (
+        f"完成：{stats.records} 条记录，{stats.articles} 篇文章，{stats.errors} 条出错，"
+        f"用时 {stats.seconds:.1f} 秒（{stats.articles_per_s:.1f} 篇/秒）。"
+    )
+    if len(rows) > PREVIEW_ROWS:
+        status += f" 下表只显示前 {PREVIEW_ROWS} 行，完整结果请下载。"
+    return status, preview, str(csv_path), str(jsonl), chart
+
+
+def evaluate_file(path: str | None):
+    """Evaluate tab: headline metrics, per-class table and the confusion-matrix image."""
+    problem = _check_upload(path, EVAL_TYPES)
+    if problem:
+        return _fail(problem), [], None
+    out_dir = Path(tempfile.mkdtemp(prefix="newsdesk-eval-"))
+    try:
+        report = nlp_batch.evaluate_file(path, out_dir=out_dir)
+    except ModelUnavailable:
+        log.exception("model unavailable")
+        return _fail(MESSAGES["no_model"]), [], None
+    except ValueError as exc:
+        return _fail(f"无法评估：{exc}"), [], None
+    except Exception:  # noqa: BLE001
+        log.exception("evaluate failed")
+        return _fail(MESSAGES["internal"]), [], None
+    m = report.metrics
+    status = (
+        f"共 {m['n']} 篇：准确率 **{m['accuracy']:.3f}**，宏平均 F1 **{m['macro_f1']:.3f}**"
+        f"（按出现过的 {len(m['macro_f1_labels'])} 个类别平均）。"
+    )
+    if report.skipped:
+        status += f" 另有 {report.skipped} 行因缺少文本或标签无效被跳过。"
+    per_class = [
+        [
+            DISPLAY_NAMES[label],
+            round(pc["precision"], 3),
+            round(pc["recall"], 3),
+            round(pc["f1"], 3),
+            pc["support"],
+        ]
+        for label, pc in m["per_class"].items()
+    ]
+    return status, per_class, str(report.confusion_png)
+
+
+# --------------------------------------------------------------------------- layout
+
+with gr.Blocks(title="新闻文本分析", analytics_enabled=False) as demo:
+    gr.Markdown(
+        "# 新闻文本分析\n"
+        "把报纸版面切分成文章，判断每篇文章的领域（公安、民政、水利、农业保险、残疾人就业、"
+        "其他），并生成摘要、关键句和关键词。"
+    )
+    if pipeline.models_are_fake():
+        gr.Markdown(
+            "⚠️ **测试模式**：当前使用关键词假模型（NEWSDESK_FAKE_MODELS=1），结果不代表真实模型。"
+        )
+
+    with gr.Tab("粘贴分析"):
+        with gr.Row():
+            with gr.Column(scale=3):
+                text_in = gr.Textbox(
+                    label="报纸版面或文章文本",
+                    placeholder="把整版报纸或单篇文章粘贴到这里……",
+                    lines=14,
+                    max_lines=30,
+                    elem_id="paste-text",
+                )
+                segment_in = gr.Checkbox(value=True, label="自动切分成多篇文章")
+                analyze_btn = gr.Button("分析", variant="primary", elem_id="analyze-btn")
+            with gr.Column(scale=1, min_width=200):
+                gr.Markdown("**示例**")
+                has_seed = seed_page() is not None
+                ex_page = gr.Button("整版报纸", size="sm", visible=has_seed)
+                ex_one = gr.Button("单篇文章一", size="sm", visible=has_seed)
+                ex_two = gr.Button("单篇文章二", size="sm", visible=has_seed)
+                if not has_seed:
+                    gr.Markdown("（未找到示例版面 shared/seeds）")
+        paste_status = gr.Markdown(elem_id="paste-status")
+        paste_cards = gr.HTML(css_template=CARD_CSS, elem_id="paste-cards")
+        with gr.Accordion("结果一览", open=False):
+            paste_table = gr.Dataframe(headers=TABLE_HEADERS, interactive=False, wrap=True)
+        with gr.Accordion("JSON 结果", open=False):
+            paste_json = gr.JSON()
+
+    with gr.Tab("批量处理"):
+        gr.Markdown(
+            "上传 CSV（`text` 列，或 `title` + `body` 列）、JSONL、TXT，或装有多个 TXT 的 ZIP。"
+        )
+        with gr.Row():
+            batch_file = gr.File(
+                label="上传文件", file_types=list(UPLOAD_TYPES), elem_id="batch-file"
+            )
+            with gr.Column():
+                batch_segment = gr.Checkbox(value=True, label="每条记录先切分成多篇文章")
+                batch_btn = gr.Button("开始处理", variant="primary", elem_id="batch-btn")
+        batch_status = gr.Markdown(elem_id="batch-status")
+        with gr.Row():
+            batch_csv = gr.File(label="下载 CSV", interactive=False, elem_id="batch-csv")
+            batch_jsonl = gr.File(label="下载 JSONL", interactive=False, elem_id="batch-jsonl")
+        batch_chart = gr.BarPlot(
+            x="领域", y="篇数", title="领域分布", sort=[DISPLAY_NAMES[lb] for lb in LABELS]
+        )
+        batch_preview = gr.Dataframe(headers=PREVIEW_HEADERS, interactive=False, wrap=True)
+
+    with gr.Tab("图片识别"):
+        with gr.Row():
+            image_in = gr.Image(
+                label="上传版面照片或扫描件", type="pil", sources=["upload"], elem_id="ocr-image"
+            )
+            with gr.Column():
+                ocr_segment = gr.Checkbox(value=True, label="自动切分成多篇文章")
+                ocr_btn = gr.Button("识别并分析", variant="primary", elem_id="ocr-btn")
+                ocr_text = gr.Textbox(
+                    label="识别出的文字（可修改后重新分析）", lines=10, elem_id="ocr-text"
+                )
+                reanalyze_btn = gr.Button("分析修改后的文字")
+        ocr_status = gr.Markdown(elem_id="ocr-status")
+        ocr_cards = gr.HTML(css_template=CARD_CSS, elem_id="ocr-cards")
+        with gr.Accordion("结果一览", open=False):
+            ocr_table = gr.Dataframe(headers=TABLE_HEADERS, interactive=False, wrap=True)
+        ocr_json = gr.JSON(visible=False)
+
+    with gr.Tab("模型评估"):
+        gr.Markdown(
+            "上传带标签的 JSONL 或 CSV：文本在 `text` 列（或 `title` + `body`），标签在 `label` 列"
+            "（标签 id 如 `public_security`，或中文名如“公安”）。"
+        )
+        eval_file = gr.File(label="上传标注文件", file_types=list(EVAL_TYPES), elem_id="eval-file")
+        eval_btn = gr.Button("评估", variant="primary", elem_id="eval-btn")
+        eval_status = gr.Markdown(elem_id="eval-status")
+        with gr.Row():
+            eval_table = gr.Dataframe(
+                headers=["领域", "精确率", "召回率", "F1", "篇数"], interactive=False
+            )
+            eval_image = gr.Image(label="混淆矩阵", type="filepath", interactive=False)
+
+    paste_outputs = [paste_status, paste_cards, paste_table, paste_json]
+    analyze_btn.click(
+        analyze_text,
+        [text_in, segment_in],
+        paste_outputs,
+        api_name="analyze",
+        concurrency_id="interactive",
+        concurrency_limit=2,
+    )
+    for i, button in enumerate((ex_page, ex_one, ex_two)):
+        button.click(
+            lambda i=i: load_example(i),
+            None,
+            [text_in, segment_in],
+            api_name=f"example_{i}",
+            queue=False,
+        )
+    ocr_btn.click(
+        ocr_and_analyze,
+        [image_in, ocr_segment],
+        [ocr_text, ocr_status, ocr_cards, ocr_table, ocr_json],
+        api_name="ocr",
+        concurrency_id="ocr",
+        concurrency_limit=1,
+    )
+    reanalyze_btn.click(
+        analyze_text,
+        [ocr_text, ocr_segment],
+        [ocr_status, ocr_cards, ocr_table, ocr_json],
+        api_name="analyze_ocr_text",
+        concurrency_id="interactive",
+        concurrency_limit=2,
+    )
+    batch_btn.click(
+        run_batch_file,
+        [batch_file, batch_segment],
+        [batch_status, batch_preview, batch_csv, batch_jsonl, batch_chart],
+        api_name="batch",
+        concurrency_id="batch",
+        concurrency_limit=1,
+    )
+    eval_btn.click(
+        evaluate_file,
+        [eval_file],
+        [eval_status, eval_table, eval_image],
+        api_name="evaluate",
+        concurrency_id="evaluate",
+        concurrency_limit=1,
+    )
+
+demo.queue(max_size=256, default_concurrency_limit=1)
+
+
+def main() -> None:
+    """Load the models, then serve on ``HOST``:``PORT`` (default 127.0.0.1:7860)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        pipeline.warm_up()
+    except Exception:  # noqa: BLE001 - the app still starts; requests report the error
+        log.exception("model warm-up failed; requests will retry loading")
+    demo.launch(
+        server_name=os.environ.get("HOST", "127.0.0.1"),
+        server_port=int(os.environ.get("PORT", "7860")),
+        max_file_size="100mb",
+        show_error=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,364 @@
+"""Page → articles → domain and summary: the one entry point of the CLI, the app and the API.
+
+:func:`analyze` cleans a pasted page, splits it into articles (:func:`nlp.segment.segment_page`),
+classifies and summarises them in batches and returns one :class:`~nlp.types.ArticleResult`
+per article. :func:`classify` and :func:`summarize` do one step for one article.
+
+The models are injectable: every function takes ``classifier=`` and ``summarizer=`` objects
+with ``predict(list[str]) -> list[Classification]`` and ``summarize(list[str]) -> list[Summary]``.
+Left out, the real ones (:func:`nlp.classify.get_classifier`, :func:`nlp.summarize.get_summarizer`)
+are loaded once, lazily, under a lock, so concurrent first requests load them only once.
+
+Test-only switch: with the environment variable ``NEWSDESK_FAKE_MODELS=1`` the default models
+are :class:`KeywordClassifier` and :class:`LeadSummarizer`, two small keyword/lead-sentence
+stand-ins that need no weights. It exists so the browser tests, the batch kill-and-resume test
+and the load test can start the app or CLI in a subprocess quickly. Outputs made that way say
+so (:func:`models_are_fake`); never set it in production.
+
+Example::
+
+    from nlp import analyze
+    for result in analyze(page_text):
+        print(result.article.title, result.classification.label, result.summary.summary)
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from nlp.labels import LABELS
+from nlp.types import Article, ArticleResult, Classification, Summary
+
+FAKE_MODELS_ENV = "NEWSDESK_FAKE_MODELS"
+MAX_CHARS = 200_000  # a full newspaper page is ~20k characters; 10x that is surely a mistake
+DEFAULT_BATCH_SIZE = 16
+
+
+class Classifier(Protocol):
+    """What :func:`analyze` needs of a domain classifier.
+
+    ``predict`` may also take ``explain=True`` to fill ``Classification.evidence`` (it costs
+    extra model calls); classifiers without that keyword are called without it.
+    """
+
+    def predict(self, texts: list[str]) -> list[Classification]: ...
+
+
+class Summarizer(Protocol):
+    """What :func:`analyze` needs of a summariser."""
+
+    def summarize(self, texts: list[str]) -> list[Summary]: ...
+
+
+class InputError(ValueError):
+    """Input the pipeline refuses, with a machine-readable ``code`` the faces translate.
+
+    Codes: ``empty`` (nothing but whitespace), ``too_long`` (over ``MAX_CHARS``),
+    ``binary`` (looks like a binary file, not text).
+    """
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class ModelUnavailable(RuntimeError):
+    """A default model could not be loaded (missing or broken artifacts); the cause is chained."""
+
+
+# --------------------------------------------------------------------------- models
+
+
+_model_lock = threading.Lock()
+_models: dict[str, object] = {}
+
+
+def models_are_fake() -> bool:
+    """True when the test-only switch ``NEWSDESK_FAKE_MODELS=1`` is on."""
+    return os.environ.get(FAKE_MODELS_ENV, "") == "1"
+
+
+def _load(kind: str) -> object:
+    """Create the default model of ``kind`` ("classifier" or "summarizer")."""
+    if models_are_fake():
+        return KeywordClassifier() if kind == "classifier" else LeadSummarizer()
+    if kind == "classifier":
+        from nlp.classify import get_classifier
+
+        return get_classifier()
+    from nlp.summarize import get_summarizer
+
+    return get_summarizer()
+
+
+def _cached(kind: str) -> object:
+    key = f"{kind}:{'fake' if models_are_fake() else 'real'}"
+    model = _models.get(key)
+    if model is None:
+        with _model_lock:  # double-checked: the first callers wait, only one loads
+            model = _models.get(key)
+            if model is None:
+                try:
+                    model = _load(kind)
+                except Exception as exc:  # noqa: BLE001 - re-raised with its cause
+                    raise ModelUnavailable(f"cannot load the {kind}: {exc}") from exc
+                _models[key] = model
+    return model
+
+
+def default_classifier() -> Classifier:
+    """The shared classifier, loaded on first use (thread-safe)."""
+    return _cached("classifier")  # type: ignore[return-value]
+
+
+def default_summarizer() -> Summarizer:
+    """The shared summariser, loaded on first use (thread-safe)."""
+    return _cached("summarizer")  # type: ignore[return-value]
+
+
+def warm_up() -> None:
+    """Load both default models now, e.g. before a server starts taking requests."""
+    default_classifier()
+    default_summarizer()
+
+
+# --------------------------------------------------------------------------- pipeline
+
+
+def check_text(text: str, max_chars: int = MAX_CHARS) -> str:
+    """Return ``text`` if the pipeline can take it, else raise :class:`InputError`."""
+    if text is None or not str(text).strip():
+        raise InputError("empty", "no text")
+    text = str(text)
+    if len(text) > max_chars:
+        raise InputError("too_long", f"{len(text)} characters, the limit is {max_chars}")
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    if "\x00" in sample or controls > len(sample) * 0.05:
+        raise InputError("binary", "the text looks like binary data")
+    return text
+
+
+def split_articles(text: str, segment: bool = True, source: str = "") -> list[Article]:
+    """Cleaned articles of a page (``segment=True``) or the whole text as one article.
+
+    As one article, a short first line without sentence-ending punctuation is its headline
+    (the ``Article.text`` layout: headline, newline, body).
+    """
+    if segment:
+        from nlp.segment import segment_page
+
+        articles = [a for a in segment_page(text, source=source) if a.text.strip()]
+    else:
+        articles = [a for a in [_one_article(text, source)] if a.text.strip()]
+    for i, article in enumerate(articles):
+        article.index = i
+        article.source = article.source or source
+    return articles
+
+
+def _one_article(text: str, source: str) -> Article:
+    from nlp.text import clean_text, ends_sentence
+
+    head, sep, rest = text.strip().partition("\n")
+    title = clean_text(head).strip()
+    if sep and rest.strip() and title and len(title) <= 60 and not ends_sentence(title):
+        return Article(title=title, body=clean_text(rest), source=source)
+    return Article(title="", body=clean_text(text), source=source)
+
+
+def _chunks(items: Sequence, size: int) -> list[Sequence]:
+    size = max(1, int(size))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _predict(classifier: Classifier, texts: list[str], explain: bool) -> list[Classification]:
+    """``classifier.predict``, asking for evidence only from classifiers that take ``explain``."""
+    try:
+        takes_explain = "explain" in inspect.signature(classifier.predict).parameters
+    except (TypeError, ValueError):
+        takes_explain = False
+    if takes_explain:
+        return classifier.predict(texts, explain=explain)  # type: ignore[call-arg]
+    return classifier.predict(texts)
+
+
+def analyze_articles(
+    articles: Sequence[Article],
+    classifier: Classifier | None = None,
+    summarizer: Summarizer | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    explain: bool = True,
+) -> list[ArticleResult]:
+    """Classify and summarise already-split articles, ``batch_size`` texts per model call.
+
+    ``explain`` asks the classifier for evidence sentences (extra model calls; batch runs
+    leave it off unless asked).
+    """
+    if not articles:
+        return []
+    classifier = classifier or default_classifier()
+    summarizer = summarizer or default_summarizer()
+    results: list[ArticleResult] = []
+    for chunk in _chunks(list(articles), batch_size):
+        texts = [a.text for a in chunk]
+        classes = _predict(classifier, texts, explain)
+        summaries = summarizer.summarize(texts)
+        if len(classes) != len(texts) or len(summaries) != len(texts):
+            raise RuntimeError(
+                f"model returned {len(classes)} labels and {len(summaries)} summaries "
+                f"for {len(texts)} texts"
+            )
+        results.extend(
+            ArticleResult(article=a, classification=c, summary=s)
+            for a, c, s in zip(chunk, classes, summaries, strict=True)
+        )
+    return results
+
+
+def analyze(
+    text: str,
+    segment: bool = True,
+    classifier: Classifier | None = None,
+    summarizer: Summarizer | None = None,
+    *,
+    source: str = "",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    max_chars: int = MAX_CHARS,
+    explain: bool = True,
+) -> list[ArticleResult]:
+    """Analyse a pasted page (or one article with ``segment=False``).
+
+    Args:
+        text: the page as pasted or OCR'd; OCR spaces and broken lines are fine.
+        segment: split the page into articles first; ``False`` treats it as one article.
+        classifier, summarizer: models to use; default to the shared real ones.
+        source: a name carried into every :class:`~nlp.types.Article` (file name, URL).
+        batch_size: texts per model call.
+        max_chars: longer input raises :class:`InputError` (code ``too_long``).
+        explain: fill each classification's ``evidence`` (the sentences behind the label).
+
+    Returns:
+        One :class:`~nlp.types.ArticleResult` per article, in page order; ``[]`` if no article
+        was found.
+
+    Raises:
+        InputError: empty, binary or over-long input.
+    """
+    text = check_text(text, max_chars)
+    articles = split_articles(text, segment=segment, source=source)
+    return analyze_articles(articles, classifier, summarizer, batch_size, explain)
+
+
+def _one_article_text(text: str) -> str:
+    from nlp.text import clean_text
+
+    cleaned = clean_text(check_text(text))
+    if not cleaned.strip():
+        raise InputError("empty", "no text after cleaning")
+    return cleaned
+
+
+def classify(
+    text: str, classifier: Classifier | None = None, explain: bool = True
+) -> Classification:
+    """Domain of one article (headline and body as one text), with evidence sentences."""
+    return _predict(classifier or default_classifier(), [_one_article_text(text)], explain)[0]
+
+
+def summarize(text: str, summarizer: Summarizer | None = None) -> Summary:
+    """Summary, key sentences and keywords of one article."""
+    return (summarizer or default_summarizer()).summarize([_one_article_text(text)])[0]
+
+
+# --------------------------------------------------------------------------- test doubles
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n+")
+_CJK_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
+
+# A handful of unmistakable keywords per domain: enough for the fake to label the obvious.
+_FAKE_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "public_security": tuple("公安 民警 派出所 警务 治安 反诈 禁毒 交警 国家安全".split()),
+    "civil_affairs": tuple("民政 低保 养老 救助 慈善 留守儿童 殡葬 退役军人".split()),
+    "water_management": tuple("水利 水库 河长 防汛 抗旱 灌溉 节水 河道".split()),
+    "agri_insurance": tuple("农业保险 农险 理赔 投保 承保 保费".split()),
+    "disability_employment": tuple("残疾人就业 残联 残疾人 盲人按摩 辅助性就业".split()),
+}
+
+
+def _fake_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def _fake_delay() -> float:
+    return float(os.environ.get("NEWSDESK_FAKE_DELAY", "0") or 0)
+
+
+@dataclass
+class KeywordClassifier:
+    """Test double: labels by counting a few keywords per domain (``other`` when none hit).
+
+    Scores are a softmax over hit counts (``other`` gets a constant 1.0), so they sum to 1
+    and an article with no keyword is a low-confidence ``other``. ``delay`` seconds per text
+    (env ``NEWSDESK_FAKE_DELAY``) make it as slow as a real model, so a test can kill a
+    batch run half-way.
+    """
+
+    threshold: float = 0.5
+    delay: float = field(default_factory=_fake_delay)
+
+    def predict(self, texts: list[str], explain: bool = False) -> list[Classification]:
+        if self.delay:
+            time.sleep(self.delay * len(texts))
+        return [self._one(t, explain) for t in texts]
+
+    def _one(self, text: str, explain: bool) -> Classification:
+        hits = {lab: sum(text.count(w) for w in words) for lab, words in _FAKE_KEYWORDS.items()}
+        logits = {lab: float(hits.get(lab, 0)) for lab in LABELS}
+        logits["other"] = 1.0
+        top = max(logits.values())
+        exp = {lab: math.exp(v - top) for lab, v in logits.items()}
+        total = sum(exp.values())
+        scores = {lab: exp[lab] / total for lab in LABELS}
+        label = max(scores, key=scores.get)
+        words = _FAKE_KEYWORDS.get(label, ())
+        evidence = [s for s in _fake_sentences(text) if any(w in s for w in words)][:3]
+        evidence = evidence if explain else []
+        confidence = scores[label]
+        return Classification(
+            label=label,
+            scores=scores,
+            confidence=confidence,
+            low_confidence=confidence < self.threshold,
+            evidence=evidence,
+        )
+
+
+@dataclass
+class LeadSummarizer:
+    """Test double: the lead sentence as summary, the first sentences as key sentences and
+    the most frequent two-character Chinese pairs as keywords."""
+
+    n_key: int = 3
+    n_keywords: int = 5
+
+    def summarize(self, texts: list[str]) -> list[Summary]:
+        return [self._one(t) for t in texts]
+
+    def _one(self, text: str) -> Summary:
+        sentences = _fake_sentences(text)
+        counts = Counter(_CJK_PAIR.findall(text))
+        return Summary(
+            summary=sentences[0] if sentences else "",
+            key_sentences=sentences[: self.n_key],
+            keywords=[w for w, _ in counts.most_common(self.n_keywords)],
+        )

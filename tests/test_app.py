@@ -1,0 +1,260 @@
+"""The Gradio app's handlers and layout, run in-process with the test-only keyword models."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from nlp import pipeline
+from nlp.labels import DISPLAY_NAMES, LABELS
+from nlp.types import Article, ArticleResult, Classification, Summary
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT.parent / "shared" / "seeds" / "000_cd28cbcedefb48dc.txt"
+
+# gr.Warning outside a request only issues a Python warning; the message is in the status too.
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+@pytest.fixture(scope="module")
+def app():
+    """``app.py`` imported as a module (it lives at the repo root, outside the package)."""
+    spec = importlib.util.spec_from_file_location("newsdesk_app", ROOT / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def fake_models(monkeypatch):
+    monkeypatch.setenv(pipeline.FAKE_MODELS_ENV, "1")
+    monkeypatch.setattr(pipeline, "_models", {})
+
+
+def _result(label="public_security", low=False, evidence=("派出所民警巡逻。",)):
+    scores = {lb: 0.02 for lb in LABELS}
+    scores[label] = 1 - 0.02 * (len(LABELS) - 1)
+    return ArticleResult(
+        article=Article(title="标题<b>", body="开头。派出所民警巡逻。结尾。", byline="记者 张三"),
+        classification=Classification(label, scores, scores[label], low, list(evidence)),
+        summary=Summary("一句话摘要", ["派出所民警巡逻。"], ["民警", "巡逻"]),
+    )
+
+
+def test_every_event_has_an_api_name_and_heavy_events_are_separate(app):
+    fns = list(app.demo.fns.values())
+    assert all(fn.api_name for fn in fns)
+    by_name = {fn.api_name: fn for fn in fns}
+    assert {"analyze", "batch", "ocr", "evaluate"} <= set(by_name)
+    groups = {
+        name: by_name[name].concurrency_id for name in ("analyze", "batch", "ocr", "evaluate")
+    }
+    assert len(set(groups.values())) == 4, groups  # a batch job never holds the paste slot
+    assert by_name["analyze"].concurrency_limit >= 2
+
+
+def test_highlight(app):
+    out = app.highlight("甲<乙>。派出所民警巡逻。丙。丁丙", ["派出所民警巡逻。", "丙", "<乙"])
+    assert out == "甲<mark>&lt;乙</mark>&gt;。<mark>派出所民警巡逻。丙</mark>。丁<mark>丙</mark>"
+    assert app.highlight("无证据", ["不在文中"]) == "无证据"
+
+
+def test_card_shows_label_bars_flag_summary_and_evidence(app):
+    html = app.render_card(_result(low=True))
+    assert 'data-label="public_security"' in html
+    assert all(DISPLAY_NAMES[lb] in html for lb in LABELS)  # a bar for every label
+    assert "低置信度" in html
+    assert '<h3 class="nd-title">标题&lt;b&gt;</h3>' in html
+    assert "<mark>派出所民警巡逻。</mark>" in html
+    assert "一句话摘要" in html and "民警" in html and "记者 张三" in html
+    assert "低置信度" not in app.render_card(_result(low=False))
+
+
+def test_analyze_text_single_article(app):
+    status, cards, table, results = app.analyze_text("水利局部署水库防汛工作。河长巡河。", False)
+    assert "1" in status and "⚠️" not in status
+    assert cards.count('class="nd-card"') == 1
+    assert table[0][2] == DISPLAY_NAMES["water_management"]
+    assert results[0]["label"] == "water_management"
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="shared seed page not present")
+def test_analyze_text_seed_page_matches_library(app):
+    page = SEED.read_text(encoding="utf-8")
+    status, cards, table, results = app.analyze_text(page, True)
+    expected = pipeline.analyze(page)
+    assert cards.count('class="nd-card"') == len(expected) == len(table) == len(results)
+    assert [r["label"] for r in results] == [r.classification.label for r in expected]
+    assert f"**{len(expected)}**" in status
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "请先输入"),
+        ("   \n ", "请先输入"),
+        ("中" * 10_000_000, "文本过长"),
+        ("\x00\x01\x02PK\x03\x04" * 50, "不是文字"),
+    ],
+)
+def test_bad_paste_gives_chinese_message_not_a_trace(app, text, message):
+    status, cards, table, results = app.analyze_text(text, True)
+    assert status.startswith("⚠️") and message in status
+    assert "Traceback" not in status and cards == "" and table == [] and results == []
+
+
+def test_model_failure_is_reported_politely(app, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("weights missing")
+
+    monkeypatch.setattr(pipeline, "analyze", boom)
+    status, *_ = app.analyze_text("派出所", True)
+    assert "处理时出错" in status and "weights" not in status
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="shared seed page not present")
+def test_examples_come_from_the_seed_page(app):
+    page, segment = app.load_example(0)
+    assert segment is True and page == SEED.read_text(encoding="utf-8")
+    one, seg1 = app.load_example(1)
+    two, _ = app.load_example(2)
+    assert seg1 is False and one and two and one != two
+    titles = [a.title for a in pipeline.split_articles(page)]
+    assert one.split("\n")[0] in titles and two.split("\n")[0] in titles
+
+
+def test_ocr_handler_messages(app):
+    from PIL import Image
+
+    out = app.ocr_and_analyze(None, True)
+    assert "请先上传图片" in out[1]
+    out = app.ocr_and_analyze(Image.new("RGB", (300, 200), "white"), True)
+    assert out[0] == "" and "没有识别到文字" in out[1]
+
+
+def _jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path
+
+
+def test_batch_tab_writes_csv_jsonl_preview_and_chart(app, tmp_path):
+    pytest.importorskip("nlp.io")
+    upload = _jsonl(
+        tmp_path / "稿件.jsonl",
+        [
+            {"id": "r1", "title": "派出所开展治安巡逻", "body": "民警巡逻，维护治安。"},
+            {"id": "r2", "title": "水库安全度汛", "body": "水利局检查水库防汛。"},
+            {"id": "r3", "title": "残联举办招聘会", "body": "残疾人就业招聘会在残联举行。"},
+        ],
+    )
+    status, preview, csv_path, jsonl_path, chart = app.run_batch_file(str(upload), False)
+    assert "完成" in status and "3 篇文章" in status, status
+    rows = [json.loads(x) for x in Path(jsonl_path).read_text("utf-8").splitlines()]
+    assert [r["label"] for r in rows] == [
+        "public_security",
+        "water_management",
+        "disability_employment",
+    ]
+    assert Path(csv_path).read_text("utf-8").count("\n") >= 4  # header + 3 rows
+    assert len(preview) == 3 and preview[0][3] == DISPLAY_NAMES["public_security"]
+    counts = dict(zip(chart["领域"], chart["篇数"], strict=True))
+    assert counts[DISPLAY_NAMES["water_management"]] == 1 and sum(counts.values()) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (None, None, "请先上传文件"),
+        ("x.exe", b"MZ\x90\x00", "不支持的文件类型"),
+        ("empty.jsonl", b"", "没有可分析的记录"),
+        ("bin.txt", bytes(range(256)) * 40, "没有可分析的记录"),
+    ],
+)
+def test_batch_tab_bad_uploads(app, tmp_path, name, content, message):
+    path = None
+    if name is not None:
+        pytest.importorskip("nlp.io")
+        path = tmp_path / name
+        path.write_bytes(content)
+    status, preview, csv_path, jsonl_path, chart = app.run_batch_file(
+        str(path) if path else None, True
+    )
+    assert status.startswith("⚠️") and message in status, status
+    assert csv_path is None and jsonl_path is None
+
+
+def test_evaluate_tab(app, tmp_path):
+    pytest.importorskip("nlp.io")
+    upload = _jsonl(
+        tmp_path / "gold.jsonl",
+        [
+            {"text": "派出所民警开展治安巡逻。", "label": "public_security"},
+            {"text": "水利局部署水库防汛。", "label": "水利"},
+            {"title": "市场", "body": "今年粮食丰收，市场繁荣。", "label": "other"},
+            {"text": "残联举办残疾人就业招聘会。", "label": "civil_affairs"},  # fake says DE
+            {"text": "没有标签"},
+        ],
+    )
+    status, per_class, png = app.evaluate_file(str(upload))
+    assert "0.750" in status  # 3 of 4 right
+    assert "1 行" in status  # the unlabelled row
+    assert Path(png).stat().st_size > 1000
+    rows = {r[0]: r for r in per_class}
+    assert rows[DISPLAY_NAMES["civil_affairs"]][2] == 0.0  # recall of the missed label
+
+
+def test_evaluate_tab_wrong_columns(app, tmp_path):
+    pytest.importorskip("nlp.io")
+    path = tmp_path / "bad.csv"
+    path.write_text("标题,内容\n甲,乙\n", "utf-8")
+    status, per_class, png = app.evaluate_file(str(path))
+    assert status.startswith("⚠️") and "label" in status and png is None
+
+
+def test_a_running_batch_does_not_hold_up_pasted_text(app, tmp_path, monkeypatch):
+    """The queue keeps batch and paste events apart: a paste answers while a batch runs."""
+    pytest.importorskip("nlp.io")
+    import socket
+    import time
+
+    from gradio_client import Client, handle_file
+
+    monkeypatch.setenv("NEWSDESK_FAKE_DELAY", "0.05")  # 50 ms per article, batch ≈ 3 s
+    upload = _jsonl(
+        tmp_path / "big.jsonl",
+        [{"id": f"r{i}", "title": "水库度汛", "body": "水利局检查水库。"} for i in range(60)],
+    )
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        batch_job = client.submit(handle_file(str(upload)), False, api_name="/batch")
+        time.sleep(1.0)
+        start = time.monotonic()
+        status, _, _, results = client.predict("派出所民警巡逻。", False, api_name="/analyze")
+        paste_s = time.monotonic() - start
+        assert results[0]["label"] == "public_security"
+        assert not batch_job.done(), "the batch finished too early to show anything"
+        batch_status = batch_job.result(timeout=120)[0]
+    finally:
+        app.demo.close()
+    assert "完成" in batch_status and "60 篇文章" in batch_status
+    assert paste_s < 1.5
+
+
+def test_missing_models_give_a_clear_message(app, monkeypatch, tmp_path):
+    def no_weights(kind):
+        raise FileNotFoundError("data/models/classifier/model.safetensors")
+
+    monkeypatch.setattr(pipeline, "_load", no_weights)
+    status, *_ = app.analyze_text("派出所民警巡逻。", False)
+    assert "模型暂不可用" in status
+    pytest.importorskip("nlp.io")
+    upload = _jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": "派出所民警巡逻。"}])
+    status, _, csv_path, _, _ = app.run_batch_file(str(upload), False)
+    assert "模型暂不可用" in status and csv_path is None

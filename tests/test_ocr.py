@@ -1,0 +1,86 @@
+"""OCR: reading order of text boxes (pure) and RapidOCR on rendered pages."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from nlp.ocr import OcrConfig, TextBox, load_image, ocr_image, reading_order
+
+
+def box(x0, y0, x1, y1, text):
+    return TextBox(x0, y0, x1, y1, text)
+
+
+def test_two_columns_under_a_spanning_headline():
+    # Lines of both columns sit at the same heights: reading row by row would interleave them.
+    boxes = [
+        box(500, 100, 880, 130, "右栏第一行"),
+        box(40, 100, 420, 130, "左栏第一行"),
+        box(40, 140, 420, 170, "左栏第二行"),
+        box(500, 140, 880, 170, "右栏第二行"),
+        box(40, 20, 880, 60, "通栏大标题"),
+    ]
+    assert reading_order(boxes) == "通栏大标题\n\n左栏第一行\n左栏第二行\n\n右栏第一行\n右栏第二行"
+
+
+def test_fragments_of_one_line_join_left_to_right():
+    boxes = [box(210, 10, 300, 40, "下半句。"), box(10, 12, 200, 38, "上半句，")]
+    assert reading_order(boxes) == "上半句，下半句。"
+
+
+def test_latin_fragments_keep_a_space():
+    boxes = [box(10, 10, 60, 30, "COVID"), box(75, 10, 100, 30, "19")]
+    assert reading_order(boxes) == "COVID 19"
+
+
+def test_quad_to_box_and_empty_input():
+    b = TextBox.from_quad([[10, 5], [50, 6], [50, 20], [9, 19]], "字", 0.9)
+    assert (b.x0, b.y0, b.x1, b.y1) == (9, 5, 50, 20)
+    assert reading_order([]) == ""
+    assert reading_order([box(0, 0, 10, 10, "  ")]) == ""
+
+
+def test_bad_config_and_unreadable_image():
+    with pytest.raises(ValueError, match="gap"):
+        OcrConfig(gap=0)
+    with pytest.raises(ValueError, match="cannot read"):
+        load_image(b"not an image at all")
+
+
+def _cjk_font() -> str | None:
+    if shutil.which("fc-list") is None:
+        return None
+    out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True).stdout
+    paths = [line.split(":")[0].strip() for line in out.splitlines() if line.strip()]
+    return paths[0] if paths else None
+
+
+def test_blank_image_has_no_text():
+    from PIL import Image
+
+    assert ocr_image(Image.new("RGB", (400, 300), "white")) == ""
+
+
+@pytest.mark.skipif(_cjk_font() is None, reason="no CJK font (scripts/install_browser.sh adds one)")
+def test_rendered_two_column_page_reads_in_order():
+    from PIL import Image, ImageDraw, ImageFont
+
+    font_path = _cjk_font()
+    font, big = ImageFont.truetype(font_path, 28), ImageFont.truetype(font_path, 44)
+    img = Image.new("RGB", (1000, 420), "white")
+    draw = ImageDraw.Draw(img)
+    draw.text((60, 30), "许昌市召开防汛工作会议", font=big, fill="black")
+    left = ["全市水利部门认真落实防汛", "责任，开展河道巡查工作。"]
+    right = ["市公安局组织民警开展治安", "巡逻，维护社会秩序稳定。"]
+    for i, (a, b) in enumerate(zip(left, right, strict=True)):
+        draw.text((60, 140 + i * 45), a, font=font, fill="black")
+        draw.text((540, 140 + i * 45), b, font=font, fill="black")
+    text = ocr_image(img)
+    blocks = text.split("\n\n")
+    assert len(blocks) == 3, text
+    # OCR may miss a character here or there; the order of the blocks is what matters here.
+    assert "防汛" in blocks[0] and "水利" in blocks[1] and "公安" in blocks[2]
+    assert blocks[1].count("\n") == 1 and blocks[2].count("\n") == 1
