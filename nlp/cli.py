@@ -3,6 +3,13 @@
 Commands:
     segment FILE... [-o OUT.jsonl]   split pasted pages into articles, one JSON object per
                                      article: source, index, title, byline, body, captions.
+    classify INPUT... [-o OUT.jsonl] one line per record: id, label, scores (all six labels),
+                                     confidence, low_confidence (or id, error).
+    summarize INPUT... [-o OUT.jsonl] one line per record: id, summary, key_sentences,
+                                     keywords (or id, error).
+    analyze INPUT... -o OUT.jsonl    segment + classify + summarise, resumable (nlp.batch).
+    evaluate [FILE...]               classifier harness: test split, seed page, given files
+                                     (see training.evaluate).
 
 Inputs are TXT files (one page each), JSONL/CSV files (one page per row), folders and ZIP
 archives (see :mod:`nlp.io`). A bad input (missing, empty, binary, too large) gives one line
@@ -120,11 +127,122 @@ def _run_analyze(args: argparse.Namespace) -> int:
     return run_analyze(args)
 
 
+# ---------------------------------------------------------------------- classify, summarize
+
+
+def _add_model_parser(sub: argparse._SubParsersAction, name: str, help_: str, run) -> None:
+    p = sub.add_parser(name, help=help_, description=help_ + " (JSONL, one line per record).")
+    p.add_argument("files", nargs="+", metavar="INPUT",
+                   help="JSONL/CSV (id optional, text or title+body), TXT files, folders, ZIP")
+    p.add_argument("-o", "--output", metavar="OUT.jsonl", help="output file (default: stdout)")
+    p.add_argument("--batch-size", type=int, default=32, help="articles per model call")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def _add_classify_parser(sub: argparse._SubParsersAction) -> None:
+    _add_model_parser(sub, "classify", "label each article's domain with a probability per label",
+                      _run_classify)
+
+
+def _add_summarize_parser(sub: argparse._SubParsersAction) -> None:
+    _add_model_parser(sub, "summarize", "summarise each article: summary, key sentences, keywords",
+                      _run_summarize)
+
+
+def _run_per_record(args: argparse.Namespace, predict: Callable[[list[str]], list]) -> int:
+    """Run ``predict`` over every record in batches, writing rows in input order.
+
+    A bad record (unreadable, empty, or one the model fails on) gets an ``id`` + ``error`` row
+    and the run goes on; records without Chinese text also carry a ``warning``.
+    """
+    from tqdm import tqdm
+
+    writer = _open_output(args.output)
+    if writer is None:
+        return EXIT_USAGE
+    failed: list[str] = []
+    batch: list[Record] = []
+
+    def run_model(texts: list[str]) -> list:
+        try:
+            return predict(texts)
+        except Exception:  # noqa: BLE001 - retry one by one so one bad text loses nothing else
+            out = []
+            for t in texts:
+                try:
+                    out.append(predict([t])[0])
+                except Exception as err:  # noqa: BLE001
+                    out.append(f"model failed ({type(err).__name__}: {err})")
+            return out
+
+    def flush() -> None:
+        good = [r for r in batch if not r.error]
+        results = iter(run_model([r.text for r in good]) if good else [])
+        for rec in batch:
+            res = rec.error or next(results)
+            if isinstance(res, str):
+                _report("error", rec.source, res)
+                failed.append(rec.source)
+                writer.write({"id": rec.id, "error": res})
+            else:
+                row = {"id": rec.id, **res.to_dict()}
+                if rec.warning:
+                    row["warning"] = rec.warning
+                writer.write(row)
+        bar.update(len(batch))
+        batch.clear()
+
+    with writer, tqdm(desc=args.command, unit="art", disable=args.no_progress or None,
+                      file=sys.stderr) as bar:
+        for rec in iter_records(args.files):
+            batch.append(rec)
+            if len(batch) >= args.batch_size:
+                flush()
+        flush()
+    return EXIT_INPUT_ERRORS if failed else EXIT_OK
+
+
+def _run_classify(args: argparse.Namespace) -> int:
+    from nlp.classify import get_classifier
+
+    return _run_per_record(args, get_classifier().predict)
+
+
+def _run_summarize(args: argparse.Namespace) -> int:
+    from nlp.summarize import get_summarizer
+
+    return _run_per_record(args, get_summarizer().summarize)
+
+
+# ---------------------------------------------------------------------------- evaluate
+
+
+def _add_evaluate_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "evaluate",
+        help="score the classifier and its baselines on the test split, the seed page and files",
+        add_help=False,
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(run=_run_evaluate)
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from training.evaluate import main as evaluate_main
+
+    evaluate_main(args.rest)
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------- main
 
 _PARSER_BUILDERS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_segment_parser,
+    _add_classify_parser,
+    _add_summarize_parser,
     _add_analyze_parser,
+    _add_evaluate_parser,
 ]
 
 

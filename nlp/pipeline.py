@@ -212,7 +212,8 @@ def analyze_articles(
     for chunk in _chunks(list(articles), batch_size):
         texts = [a.text for a in chunk]
         classes = _predict(classifier, texts, explain)
-        summaries = summarizer.summarize(texts)
+        # The summariser was trained to write a headline from a body: it reads the body only.
+        summaries = summarizer.summarize([a.body or a.text for a in chunk])
         if len(classes) != len(texts) or len(summaries) != len(texts):
             raise RuntimeError(
                 f"model returned {len(classes)} labels and {len(summaries)} summaries "

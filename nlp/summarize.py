@@ -49,6 +49,12 @@ class SummarizerConfig:
     no_repeat_ngram_size: int = field(default=3, metadata={"help": "ban repeated token n-grams"})
     max_chars: int = field(default=40, metadata={"help": "longest summary in characters"})
     salient_chars: int = field(default=600, metadata={"help": "long articles: salient text fed"})
+    free_pieces: int = field(default=1500, metadata={
+        "help": "output pieces always allowed; others only when they occur in the source"})
+    copy_bonus: float = field(default=1.0, metadata={
+        "help": "added to the logits of pieces that occur in the article"})
+    check_faithful: bool = field(default=True, metadata={
+        "help": "prefer beams whose numbers and names all occur in the source"})
 
     def __post_init__(self) -> None:
         if not 1 <= self.decoder_layers <= 12:
@@ -125,6 +131,28 @@ def save_model(model, cfg: SummarizerConfig, dec_vocab: list[int], out_dir: str 
 _CLAUSE_END = re.compile(r"[，、；：,;:\s]")
 
 
+def lead_clause(text: str, limit: int) -> str:
+    """The article's first sentence, cut back to whole clauses within ``limit`` characters."""
+    from nlp.text import split_sentences
+
+    first = next((x.strip() for x in split_sentences(text) if x.strip()), "")
+    first = first.rstrip("。！？!?；;")
+    return first if len(first) <= limit else trim_to_clause(first[: limit + 1])
+
+
+class _SourceVocabulary:
+    """Logits processor: pieces outside an article's allowed set get ``-inf``; pieces of the
+    article itself get ``bonus`` (a soft copy prior)."""
+
+    def __init__(self, allowed: torch.Tensor, in_source: torch.Tensor, beams: int, bonus: float):
+        self.allowed = allowed.repeat_interleave(beams, dim=0)
+        self.bonus = in_source.repeat_interleave(beams, dim=0).float() * bonus
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        scores = scores + self.bonus.to(scores.device, scores.dtype)
+        return scores.masked_fill(~self.allowed.to(scores.device), float("-inf"))
+
+
 def trim_to_clause(text: str) -> str:
     """Cut an unfinished summary back to its last whole clause (never mid-word)."""
     text = text.strip()
@@ -159,6 +187,11 @@ class Summarizer:
             raise ValueError(f"precision must be bf16 or fp32, got {precision!r}")
         self.model, self.precision, self.batch_size = model, precision, batch_size
         self._lock = threading.Lock()
+        self._dec_index = {b: i for i, b in enumerate(self.dec_vocab)}
+        # ``free_order`` lists decoder ids by headline frequency (saved at export time).
+        free = meta.get("free_order", [])[: self.cfg.free_pieces]
+        self._free = torch.zeros(len(self.dec_vocab), dtype=torch.bool)
+        self._free[[PAD, BOS, EOS, *free]] = True
 
     def _source_ids(self, texts: list[str]) -> list[list[int]]:
         from nlp.extractive import salient_text
@@ -191,6 +224,7 @@ class Summarizer:
                 ids = torch.full((len(idx), width), pad, dtype=torch.long)
                 for r, i in enumerate(idx):
                     ids[r, : len(src[i])] = torch.tensor(src[i])
+                allowed, in_source = self._allowed([src[i] for i in idx])
                 gen = self.model.generate(
                     input_ids=ids,
                     attention_mask=(ids != pad).long(),
@@ -198,24 +232,46 @@ class Summarizer:
                     num_return_sequences=beams,
                     max_new_tokens=self.cfg.max_target_tokens,
                     no_repeat_ngram_size=self.cfg.no_repeat_ngram_size,
-                    early_stopping=True,
+                    logits_processor=[_SourceVocabulary(allowed, in_source, beams,
+                                                         self.cfg.copy_bonus)],
                 )
                 for r, i in enumerate(idx):
-                    out[i] = self._choose(gen[r * beams : (r + 1) * beams].tolist(), limit)
+                    out[i] = self._choose(gen[r * beams : (r + 1) * beams].tolist(), limit,
+                                          texts[i])
         return out
 
-    def _choose(self, candidates: list[list[int]], limit: int) -> str:
-        """Best-ranked beam that finished within ``limit`` characters, else a trimmed one."""
-        fallback = ""
+    def _allowed(self, sources: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per article, the output pieces it may use (the free ones plus its source's pieces)
+        and those that occur in its source."""
+        in_source = torch.zeros(len(sources), len(self.dec_vocab), dtype=torch.bool)
+        for r, s in enumerate(sources):
+            in_source[r, [self._dec_index[b] for b in set(s) if b in self._dec_index]] = True
+        in_source[:, [PAD, BOS, EOS, UNK]] = False
+        return self._free | in_source, in_source
+
+    def _choose(self, candidates: list[list[int]], limit: int, source: str) -> str:
+        """The best-ranked beam that finished within ``limit`` characters, repeats no
+        3-gram and (with ``check_faithful``) has every number and name in the source; else
+        the best finished beam; else the first one cut back to a whole clause. When
+        ``check_faithful`` and no beam passes, the article's lead clause is returned instead
+        (extractive, so every number and name in it is the article's own)."""
+        from nlp.metrics import faithfulness, repeated_ngram
+
+        finished, unfinished = [], []
         for seq in candidates:
             body = seq[1:]
-            finished = EOS in body
-            text = self._decode(body[: body.index(EOS)] if finished else body)
-            if finished and 0 < len(text) <= limit:
-                return text
-            if not fallback:
-                fallback = trim_to_clause(text[: limit + 1]) if len(text) > limit or not finished else text
-        return fallback
+            done = EOS in body
+            text = self._decode(body[: body.index(EOS)] if done else body)
+            if done and 0 < len(text) <= limit and not repeated_ngram(text):
+                finished.append(text)
+            elif text:
+                unfinished.append(trim_to_clause(text[: limit + 1]))
+        if self.cfg.check_faithful:
+            for text in finished:
+                if faithfulness(text, source)["share"] in (None, 1.0):
+                    return text
+            return lead_clause(source, limit)
+        return finished[0] if finished else next((t for t in unfinished if t), "")
 
     def summarize(self, texts: list[str], k_sentences: int = 3, k_keywords: int = 8) -> list[Summary]:
         """Summary, key sentences (article order) and keywords for each text."""
