@@ -48,7 +48,9 @@ class ClassifierConfig:
 
     def __post_init__(self) -> None:
         if self.long_strategy not in ("head_tail", "chunks"):
-            raise ValueError(f"long_strategy must be head_tail or chunks, got {self.long_strategy!r}")
+            raise ValueError(
+                f"long_strategy must be head_tail or chunks, got {self.long_strategy!r}"
+            )
         if not 0 < self.head_tokens <= self.max_length - 2:
             raise ValueError(f"head_tokens must be in 1..max_length-2, got {self.head_tokens!r}")
         if self.temperature <= 0:
@@ -113,7 +115,9 @@ def build_model(base: nn.Module, cfg: ClassifierConfig) -> DomainModel:
     return model
 
 
-def save_model(model: DomainModel, cfg: ClassifierConfig, out_dir: str | Path, extra: dict | None = None) -> None:
+def save_model(
+    model: DomainModel, cfg: ClassifierConfig, out_dir: str | Path, extra: dict | None = None
+) -> None:
     """Save the adapters + head (float16) and the config (with the label map)."""
     state = {n: p for n, p in model.named_parameters() if p.requires_grad}
     meta = {"config": asdict(cfg), "id2label": {str(k): v for k, v in ID2LABEL.items()}}
@@ -137,8 +141,13 @@ class DomainClassifier:
         base: an already loaded base ``BertModel`` to adapt (a fresh copy is made).
     """
 
-    def __init__(self, model_dir: str | Path = MODEL_DIR, precision: str = "bf16", base=None,
-                 batch_size: int = 32):
+    def __init__(
+        self,
+        model_dir: str | Path = MODEL_DIR,
+        precision: str = "bf16",
+        base=None,
+        batch_size: int = 32,
+    ):
         import copy
 
         from nlp.encoder import load_base, load_tokenizer
@@ -175,8 +184,10 @@ class DomainClassifier:
                 wins.append(w)
         order = sorted(range(len(wins)), key=lambda j: len(wins[j]))
         out = np.zeros((len(wins), len(self.cfg.labels)), dtype=np.float32)
-        with self._lock, torch.inference_mode(), torch.autocast(
-            "cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"
+        with (
+            self._lock,
+            torch.inference_mode(),
+            torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"),
         ):
             for s in range(0, len(order), self.batch_size):
                 idx = order[s : s + self.batch_size]

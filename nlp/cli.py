@@ -132,8 +132,12 @@ def _run_analyze(args: argparse.Namespace) -> int:
 
 def _add_model_parser(sub: argparse._SubParsersAction, name: str, help_: str, run) -> None:
     p = sub.add_parser(name, help=help_, description=help_ + " (JSONL, one line per record).")
-    p.add_argument("files", nargs="+", metavar="INPUT",
-                   help="JSONL/CSV (id optional, text or title+body), TXT files, folders, ZIP")
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="INPUT",
+        help="JSONL/CSV (id optional, text or title+body), TXT files, folders, ZIP",
+    )
     p.add_argument("-o", "--output", metavar="OUT.jsonl", help="output file (default: stdout)")
     p.add_argument("--batch-size", type=int, default=32, help="articles per model call")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -141,13 +145,15 @@ def _add_model_parser(sub: argparse._SubParsersAction, name: str, help_: str, ru
 
 
 def _add_classify_parser(sub: argparse._SubParsersAction) -> None:
-    _add_model_parser(sub, "classify", "label each article's domain with a probability per label",
-                      _run_classify)
+    _add_model_parser(
+        sub, "classify", "label each article's domain with a probability per label", _run_classify
+    )
 
 
 def _add_summarize_parser(sub: argparse._SubParsersAction) -> None:
-    _add_model_parser(sub, "summarize", "summarise each article: summary, key sentences, keywords",
-                      _run_summarize)
+    _add_model_parser(
+        sub, "summarize", "summarise each article: summary, key sentences, keywords", _run_summarize
+    )
 
 
 def _run_per_record(args: argparse.Namespace, predict: Callable[[list[str]], list]) -> int:
@@ -193,8 +199,12 @@ def _run_per_record(args: argparse.Namespace, predict: Callable[[list[str]], lis
         bar.update(len(batch))
         batch.clear()
 
-    with writer, tqdm(desc=args.command, unit="art", disable=args.no_progress or None,
-                      file=sys.stderr) as bar:
+    with (
+        writer,
+        tqdm(
+            desc=args.command, unit="art", disable=args.no_progress or None, file=sys.stderr
+        ) as bar,
+    ):
         for rec in iter_records(args.files):
             batch.append(rec)
             if len(batch) >= args.batch_size:

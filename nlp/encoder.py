@@ -306,8 +306,9 @@ def embed(
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         for i in range(0, len(texts), batch_size):
             batch = [prefix + t for t in texts[i : i + batch_size]]
-            enc = tok(batch, padding=True, truncation=True, max_length=max_length,
-                      return_tensors="pt")
+            enc = tok(
+                batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+            )
             hidden = model(**enc).last_hidden_state.float()
             vec = torch.nn.functional.normalize(mean_pool(hidden, enc["attention_mask"]), dim=-1)
             out.append(vec.numpy())

@@ -41,8 +41,14 @@ def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
     return {n: p.detach().cpu().clone() for n, p in model.named_parameters() if p.requires_grad}
 
 
-def save_small(state: dict[str, torch.Tensor], config: dict, out_dir: str | Path,
-               name: str, dtype: torch.dtype = torch.float16, max_shard_mb: int = 15) -> None:
+def save_small(
+    state: dict[str, torch.Tensor],
+    config: dict,
+    out_dir: str | Path,
+    name: str,
+    dtype: torch.dtype = torch.float16,
+    max_shard_mb: int = 15,
+) -> None:
     """Save ``state`` as float16 safetensors shards (each under ``max_shard_mb``) + JSON."""
     from safetensors.torch import save_file
 

@@ -49,12 +49,19 @@ class SummarizerConfig:
     no_repeat_ngram_size: int = field(default=3, metadata={"help": "ban repeated token n-grams"})
     max_chars: int = field(default=40, metadata={"help": "longest summary in characters"})
     salient_chars: int = field(default=600, metadata={"help": "long articles: salient text fed"})
-    free_pieces: int = field(default=1500, metadata={
-        "help": "output pieces always allowed; others only when they occur in the source"})
-    copy_bonus: float = field(default=1.0, metadata={
-        "help": "added to the logits of pieces that occur in the article"})
-    check_faithful: bool = field(default=True, metadata={
-        "help": "prefer beams whose numbers and names all occur in the source"})
+    free_pieces: int = field(
+        default=1500,
+        metadata={
+            "help": "output pieces always allowed; others only when they occur in the source"
+        },
+    )
+    copy_bonus: float = field(
+        default=1.0, metadata={"help": "added to the logits of pieces that occur in the article"}
+    )
+    check_faithful: bool = field(
+        default=True,
+        metadata={"help": "prefer beams whose numbers and names all occur in the source"},
+    )
 
     def __post_init__(self) -> None:
         if not 1 <= self.decoder_layers <= 12:
@@ -99,13 +106,18 @@ def build_seq2seq(base: nn.Module, cfg: SummarizerConfig, dec_vocab: list[int], 
             rows = base.embeddings.word_embeddings.weight[torch.tensor(dec_vocab)]
             decoder.bert.embeddings.word_embeddings.weight.copy_(rows)
             decoder.bert.embeddings.position_embeddings.weight.copy_(
-                base.embeddings.position_embeddings.weight[:64])
+                base.embeddings.position_embeddings.weight[:64]
+            )
             decoder.bert.embeddings.token_type_embeddings.weight.copy_(
-                base.embeddings.token_type_embeddings.weight[:1])
-            decoder.bert.embeddings.LayerNorm.load_state_dict(base.embeddings.LayerNorm.state_dict())
+                base.embeddings.token_type_embeddings.weight[:1]
+            )
+            decoder.bert.embeddings.LayerNorm.load_state_dict(
+                base.embeddings.LayerNorm.state_dict()
+            )
             for i, j in enumerate(decoder_layer_ids(bc.num_hidden_layers, cfg.decoder_layers)):
                 decoder.bert.encoder.layer[i].load_state_dict(
-                    base.encoder.layer[j].state_dict(), strict=False)
+                    base.encoder.layer[j].state_dict(), strict=False
+                )
     decoder.tie_weights()
     model = EncoderDecoderModel(encoder=base, decoder=decoder)
     for c in (model.config, model.generation_config):
@@ -120,8 +132,13 @@ def build_seq2seq(base: nn.Module, cfg: SummarizerConfig, dec_vocab: list[int], 
     return model
 
 
-def save_model(model, cfg: SummarizerConfig, dec_vocab: list[int], out_dir: str | Path,
-               extra: dict | None = None) -> None:
+def save_model(
+    model,
+    cfg: SummarizerConfig,
+    dec_vocab: list[int],
+    out_dir: str | Path,
+    extra: dict | None = None,
+) -> None:
     """Save encoder adapters + decoder (float16) with the config and the output vocabulary."""
     state = {n: p for n, p in model.named_parameters() if p.requires_grad}
     meta = {"config": asdict(cfg), "dec_vocab": list(map(int, dec_vocab))}
@@ -169,8 +186,13 @@ class Summarizer:
         precision: ``"bf16"`` (autocast, default) or ``"fp32"``.
     """
 
-    def __init__(self, model_dir: str | Path = MODEL_DIR, base=None, precision: str = "bf16",
-                 batch_size: int = 16):
+    def __init__(
+        self,
+        model_dir: str | Path = MODEL_DIR,
+        base=None,
+        precision: str = "bf16",
+        batch_size: int = 16,
+    ):
         from nlp.encoder import load_base, load_tokenizer
 
         state, meta = load_small(model_dir, ARTIFACT)
@@ -206,8 +228,9 @@ class Summarizer:
         base_ids = [self.dec_vocab[i] for i in dec_ids if i > UNK]
         return self.tokenizer.decode(base_ids, skip_special_tokens=True).replace(" ", "").strip()
 
-    def headlines(self, texts: list[str], num_beams: int | None = None,
-                  max_chars: int | None = None) -> list[str]:
+    def headlines(
+        self, texts: list[str], num_beams: int | None = None, max_chars: int | None = None
+    ) -> list[str]:
         """The abstractive one-line summary of each text."""
         beams = num_beams or self.cfg.num_beams
         limit = max_chars or self.cfg.max_chars
@@ -215,8 +238,10 @@ class Summarizer:
         order = sorted(range(len(src)), key=lambda i: len(src[i]))
         out = [""] * len(texts)
         pad = self.tokenizer.pad_token_id
-        with self._lock, torch.inference_mode(), torch.autocast(
-            "cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"
+        with (
+            self._lock,
+            torch.inference_mode(),
+            torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"),
         ):
             for s in range(0, len(order), self.batch_size):
                 idx = order[s : s + self.batch_size]
@@ -232,12 +257,14 @@ class Summarizer:
                     num_return_sequences=beams,
                     max_new_tokens=self.cfg.max_target_tokens,
                     no_repeat_ngram_size=self.cfg.no_repeat_ngram_size,
-                    logits_processor=[_SourceVocabulary(allowed, in_source, beams,
-                                                         self.cfg.copy_bonus)],
+                    logits_processor=[
+                        _SourceVocabulary(allowed, in_source, beams, self.cfg.copy_bonus)
+                    ],
                 )
                 for r, i in enumerate(idx):
-                    out[i] = self._choose(gen[r * beams : (r + 1) * beams].tolist(), limit,
-                                          texts[i])
+                    out[i] = self._choose(
+                        gen[r * beams : (r + 1) * beams].tolist(), limit, texts[i]
+                    )
         return out
 
     def _allowed(self, sources: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -273,7 +300,9 @@ class Summarizer:
             return lead_clause(source, limit)
         return finished[0] if finished else next((t for t in unfinished if t), "")
 
-    def summarize(self, texts: list[str], k_sentences: int = 3, k_keywords: int = 8) -> list[Summary]:
+    def summarize(
+        self, texts: list[str], k_sentences: int = 3, k_keywords: int = 8
+    ) -> list[Summary]:
         """Summary, key sentences (article order) and keywords for each text."""
         from nlp.extractive import key_sentences
         from nlp.keywords import keywords
@@ -283,8 +312,13 @@ class Summarizer:
         results = []
         for text, head in zip(texts, heads, strict=True):
             sents = split_sentences(text)
-            results.append(Summary(summary=head, key_sentences=key_sentences(sents, k=k_sentences),
-                                   keywords=keywords(text, k=k_keywords)))
+            results.append(
+                Summary(
+                    summary=head,
+                    key_sentences=key_sentences(sents, k=k_sentences),
+                    keywords=keywords(text, k=k_keywords),
+                )
+            )
         return results
 
 

@@ -45,8 +45,12 @@ def load_split(split: str, dataset: Path = DATASET) -> LabelledSet:
     items = load_items()
     rows = [json.loads(x) for x in dataset.read_text(encoding="utf-8").splitlines() if x.strip()]
     rows = [r for r in rows if r["split"] == split]
-    return LabelledSet(split, [item_text(items[r["id"]]) for r in rows],
-                       [r["label"] for r in rows], [r["id"] for r in rows])
+    return LabelledSet(
+        split,
+        [item_text(items[r["id"]]) for r in rows],
+        [r["label"] for r in rows],
+        [r["id"] for r in rows],
+    )
 
 
 def load_seed_page(gold_dir: Path = SEED_DIR, pages_dir: Path = SEED_PAGES) -> LabelledSet:
@@ -62,7 +66,9 @@ def load_seed_page(gold_dir: Path = SEED_DIR, pages_dir: Path = SEED_PAGES) -> L
     for gold_file in sorted(gold_dir.glob("*.gold.jsonl")):
         page = pages_dir / gold_file.name.replace(".gold.jsonl", ".txt")
         articles = segment_page(read_text_file(page), source=page.name)
-        gold = [json.loads(x) for x in gold_file.read_text(encoding="utf-8").splitlines() if x.strip()]
+        gold = [
+            json.loads(x) for x in gold_file.read_text(encoding="utf-8").splitlines() if x.strip()
+        ]
         for g in gold:
             art = _match(g, articles)
             texts.append(art.text if art else "")
@@ -131,8 +137,9 @@ def _full_proba(clf, x) -> np.ndarray:
 def tfidf_predictor(train: LabelledSet) -> Predictor:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True,
-                          max_features=200_000)
+    vec = TfidfVectorizer(
+        analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True, max_features=200_000
+    )
     clf = _fit_lr(vec.fit_transform(train.texts), train.labels)
     return lambda texts: _full_proba(clf, vec.transform(texts))
 
@@ -144,7 +151,9 @@ def frozen_predictor(train: LabelledSet) -> Predictor:
     return lambda texts: _full_proba(clf, embed(texts, max_length=256))
 
 
-def finetuned_predictor(model_dir: Path, precision: str = "bf16", strategy: str | None = None) -> Predictor:
+def finetuned_predictor(
+    model_dir: Path, precision: str = "bf16", strategy: str | None = None
+) -> Predictor:
     from nlp.classify import DomainClassifier
 
     clf = DomainClassifier(model_dir, precision=precision)
@@ -157,18 +166,27 @@ def score(name: str, probs: np.ndarray, data: LabelledSet) -> dict:
     y = np.array([LABEL2ID[v] for v in data.labels])
     m["ece"] = expected_calibration_error(probs, y)
     m["model"], m["data"] = name, data.name
-    m["errors"] = [{"id": i, "gold": g, "pred": p}
-                   for i, g, p in zip(data.ids, data.labels, pred, strict=True) if g != p][:50]
+    m["errors"] = [
+        {"id": i, "gold": g, "pred": p}
+        for i, g, p in zip(data.ids, data.labels, pred, strict=True)
+        if g != p
+    ][:50]
     return m
 
 
 def markdown(results: list[dict]) -> str:
-    rows = ["| data | model | n | accuracy | macro-F1 | " + " | ".join(f"F1 {lab}" for lab in LABELS)
-            + " | ECE |", "|" + "---|" * (6 + len(LABELS))]
+    rows = [
+        "| data | model | n | accuracy | macro-F1 | "
+        + " | ".join(f"F1 {lab}" for lab in LABELS)
+        + " | ECE |",
+        "|" + "---|" * (6 + len(LABELS)),
+    ]
     for m in results:
         f1s = " | ".join(f"{m['per_class'][lab]['f1']:.3f}" for lab in LABELS)
-        rows.append(f"| {m['data']} | {m['model']} | {m['n']} | {m['accuracy']:.3f} | "
-                    f"{m['macro_f1']:.3f} | {f1s} | {m['ece']:.3f} |")
+        rows.append(
+            f"| {m['data']} | {m['model']} | {m['n']} | {m['accuracy']:.3f} | "
+            f"{m['macro_f1']:.3f} | {f1s} | {m['ece']:.3f} |"
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -179,8 +197,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--out", type=Path, default=REPO_ROOT / "reports" / "classifier")
     ap.add_argument("--no-baselines", action="store_true", help="score the fine-tuned model only")
     ap.add_argument("--no-test", action="store_true", help="skip the corpus test split")
-    ap.add_argument("--variants", action="store_true",
-                    help="also score fp32/int8 and chunked reading of long articles")
+    ap.add_argument(
+        "--variants",
+        action="store_true",
+        help="also score fp32/int8 and chunked reading of long articles",
+    )
     args = ap.parse_args(argv)
     sets: list[LabelledSet] = []
     if not args.no_test:
@@ -207,12 +228,19 @@ def main(argv: list[str] | None = None) -> list[dict]:
             m["seconds"] = round(time.time() - t0, 1)
             results.append(m)
             if name == "finetuned":
-                plot_confusion(np.array(m["confusion"]), LABELS, args.out / f"confusion_{data.name}.png",
-                               title=f"{name} on {data.name}")
-            print(f"{data.name:12s} {name:18s} n={m['n']:4d} acc={m['accuracy']:.3f} "
-                  f"macroF1={m['macro_f1']:.3f} "
-                  + " ".join(f"{lab[:6]}={m['per_class'][lab]['f1']:.2f}" for lab in RARE_LABELS)
-                  + f" ECE={m['ece']:.3f}", flush=True)
+                plot_confusion(
+                    np.array(m["confusion"]),
+                    LABELS,
+                    args.out / f"confusion_{data.name}.png",
+                    title=f"{name} on {data.name}",
+                )
+            print(
+                f"{data.name:12s} {name:18s} n={m['n']:4d} acc={m['accuracy']:.3f} "
+                f"macroF1={m['macro_f1']:.3f} "
+                + " ".join(f"{lab[:6]}={m['per_class'][lab]['f1']:.2f}" for lab in RARE_LABELS)
+                + f" ECE={m['ece']:.3f}",
+                flush=True,
+            )
     (args.out / "metrics.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
     report = "# Classifier evaluation\n\n" + markdown(results)
     (args.out / "report.md").write_text(report)

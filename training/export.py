@@ -53,7 +53,7 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
         return loss
 
     opt.step(closure)
-    return float(log_t.exp())
+    return float(log_t.detach().exp())
 
 
 def export_classifier(run_dir: Path, out: Path = MODELS / "classifier") -> dict:
@@ -70,8 +70,13 @@ def export_classifier(run_dir: Path, out: Path = MODELS / "classifier") -> dict:
     before = expected_calibration_error(softmax(logits), y)
     after = expected_calibration_error(softmax(logits / temp), y)
     meta["config"]["temperature"] = round(temp, 4)
-    meta["calibration"] = {"data": "dev", "n": len(y), "temperature": round(temp, 4),
-                           "ece_before": round(before, 4), "ece_after": round(after, 4)}
+    meta["calibration"] = {
+        "data": "dev",
+        "n": len(y),
+        "temperature": round(temp, 4),
+        "ece_before": round(before, 4),
+        "ece_after": round(after, 4),
+    }
     (out / "classifier.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))
     print(json.dumps(meta["calibration"]))
     return meta

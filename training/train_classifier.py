@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nlp.classify import ClassifierConfig, build_model, collate, save_model
+from nlp.classify import ClassifierConfig, build_model, collate, save_model, windows
 from nlp.labels import LABEL2ID, LABELS, RARE_LABELS
 from training.pack import load_pack_base, unragged
 
@@ -41,6 +41,15 @@ class TrainConfig:
     seed: int = field(default=13, metadata={"help": "random seed"})
     max_minutes: float = field(default=4.0, metadata={"help": "stop after this long"})
     limit: int = field(default=0, metadata={"help": "use only N training rows (smoke tests)"})
+    max_tokens: int = field(
+        default=0,
+        metadata={
+            "help": "re-cut training windows to head+tail of this many tokens (0: as packed)"
+        },
+    )
+    max_other: int = field(
+        default=0, metadata={"help": "keep at most N random `other` training rows (0: all)"}
+    )
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -90,6 +99,19 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
     dev_w, dev_y = split("dev")
     if cfg.limit:
         train_w, train_y = train_w[: cfg.limit], train_y[: cfg.limit]
+    if cfg.max_other:
+        other = [i for i, y in enumerate(train_y) if y == LABEL2ID["other"]]
+        drop = set(other) - set(
+            random.Random(cfg.seed).sample(other, min(cfg.max_other, len(other)))
+        )
+        keep_rows = [i for i in range(len(train_y)) if i not in drop]
+        train_w, train_y = [train_w[i] for i in keep_rows], train_y[keep_rows]
+    if cfg.max_tokens:
+        short = ClassifierConfig(
+            max_length=cfg.max_tokens + 2,
+            head_tokens=min(ccfg.head_tokens, cfg.max_tokens * 3 // 4),
+        )
+        train_w = [windows(w, short, "head_tail")[0] for w in train_w]
     counts = np.bincount(train_y, minlength=len(LABELS)).astype(float)
     weights = torch.tensor(1 / np.sqrt(np.maximum(counts, 1)), dtype=torch.float32)
     weights = (weights / weights.mean()).to(device)

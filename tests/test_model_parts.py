@@ -1,0 +1,171 @@
+"""Model building blocks on tiny random BERTs: no trained weights needed, seconds to run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from transformers import BertConfig, BertModel
+
+from nlp.classify import ClassifierConfig, DomainModel, build_model, collate, windows
+from nlp.lora import load_into, load_small, merge_lora, save_small
+from nlp.summarize import (
+    BOS,
+    EOS,
+    SummarizerConfig,
+    _SourceVocabulary,
+    build_seq2seq,
+    decoder_layer_ids,
+    lead_clause,
+    trim_to_clause,
+)
+from training.export import fit_temperature
+
+
+def tiny_bert(seed: int = 0) -> BertModel:
+    torch.manual_seed(seed)
+    cfg = BertConfig(
+        vocab_size=120,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=80,
+    )
+    return BertModel(cfg, add_pooling_layer=False).eval()
+
+
+def test_head_tail_and_chunk_windows():
+    cfg = ClassifierConfig(max_length=10, head_tokens=5)  # 8 content tokens per window
+    ids = list(range(20))
+    assert windows(ids[:8], cfg) == [ids[:8]]
+    assert windows(ids, cfg, "head_tail") == [ids[:5] + ids[-3:]]
+    chunks = windows(
+        ids, ClassifierConfig(max_length=10, head_tokens=5, long_strategy="chunks", max_chunks=2)
+    )
+    assert chunks == [ids[:8], ids[8:16]]
+
+
+def test_collate_adds_specials_and_pads():
+    b = collate([[5, 6, 7], [8]], bos=0, eos=2, pad=1)
+    assert b["input_ids"].tolist() == [[0, 5, 6, 7, 2], [0, 8, 2, 1, 1]]
+    assert b["attention_mask"].tolist() == [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"long_strategy": "middle"},
+        {"temperature": 0.0},
+        {"head_tokens": 300},
+        {"labels": ("a", "b")},
+    ],
+)
+def test_classifier_config_rejects_bad_values(bad):
+    with pytest.raises(ValueError):
+        ClassifierConfig(**bad)
+
+
+def test_only_adapters_and_head_train():
+    model = build_model(tiny_bert(), ClassifierConfig(lora_r=4))
+    names = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert names and all("lora_" in n or n.startswith("head.") for n in names)
+    assert any("attention.self.query.lora_A" in n for n in names)
+
+
+def test_saved_adapters_reload_and_merge_to_the_same_function(tmp_path):
+    cfg = ClassifierConfig(lora_r=4)
+    model = build_model(tiny_bert(), cfg)
+    with torch.no_grad():  # make the adapters non-trivial (lora_B starts at zero)
+        for p in model.parameters():
+            if p.requires_grad:
+                p.add_(torch.randn_like(p) * 0.1)
+    model.eval()
+    batch = collate([[5, 6, 7, 8], [9, 10]], bos=0, eos=2, pad=1)
+    expected = model(**batch)
+    state = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    save_small(state, {"config": "x"}, tmp_path, "m", dtype=torch.float32, max_shard_mb=1)
+    loaded, meta = load_small(tmp_path, "m")
+    assert meta["config"] == "x" and set(loaded) == set(state)
+    fresh = build_model(tiny_bert(), cfg)
+    load_into(fresh, loaded)
+    fresh.eval()
+    merge_lora(fresh)
+    assert not any("lora_" in n for n, _ in fresh.named_parameters())
+    torch.testing.assert_close(fresh(**batch), expected, atol=1e-5, rtol=1e-4)
+
+
+def test_load_into_refuses_foreign_weights():
+    model = DomainModel(tiny_bert())
+    with pytest.raises(RuntimeError):
+        load_into(model, {"not.a.weight": torch.zeros(1)})
+
+
+def test_temperature_fit_recovers_a_known_temperature():
+    rng = np.random.default_rng(0)
+    true_logits = rng.normal(size=(4000, 6)) * 2
+    p = np.exp(true_logits) / np.exp(true_logits).sum(1, keepdims=True)
+    y = np.array([rng.choice(6, p=row) for row in p])
+    assert fit_temperature(true_logits * 3.0, y) == pytest.approx(3.0, rel=0.1)
+
+
+def test_seq2seq_trains_on_tiny_data_and_generates():
+    base = tiny_bert()
+    dec_vocab = [1, 0, 2, 3, *range(10, 40)]  # base ids of <pad> <s> </s> <unk>, then pieces
+    model = build_seq2seq(base, SummarizerConfig(decoder_layers=1, lora_r=2), dec_vocab)
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert all("lora_" in n or n.startswith("decoder.") for n in trainable)
+    ids = torch.tensor([[0, 11, 12, 13, 2]])
+    labels = torch.tensor([[5, 6, EOS]])
+    dec_in = torch.tensor([[BOS, 5, 6]])
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    model.train()
+    losses = []
+    for _ in range(30):
+        out = model(
+            input_ids=ids,
+            attention_mask=torch.ones_like(ids),
+            decoder_input_ids=dec_in,
+            labels=labels,
+        )
+        out.loss.backward()
+        opt.step()
+        opt.zero_grad()
+        losses.append(out.loss.item())
+    assert losses[-1] < losses[0] / 2
+    model.eval()
+    gen = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=5)
+    assert gen[0, 1:4].tolist() == [5, 6, EOS]
+
+
+def test_decoder_layers_spread_over_the_encoder():
+    assert decoder_layer_ids(12, 4) == [0, 4, 7, 11]
+    assert decoder_layer_ids(12, 1) == [11]
+
+
+def test_source_vocabulary_masks_and_boosts():
+    allowed = torch.tensor([[True, True, False, True]])
+    in_source = torch.tensor([[False, True, False, False]])
+    proc = _SourceVocabulary(allowed, in_source, beams=2, bonus=1.5)
+    out = proc(torch.zeros(2, 1, dtype=torch.long), torch.zeros(2, 4))
+    assert out[:, 2].tolist() == [float("-inf")] * 2
+    assert out[:, 1].tolist() == [1.5, 1.5]
+    assert out[:, 0].tolist() == [0.0, 0.0]
+
+
+def test_trim_to_clause_never_cuts_mid_clause():
+    assert (
+        trim_to_clause("全市小麦保险理赔工作推进会召开，副市长赵鹏出")
+        == "全市小麦保险理赔工作推进会召开"
+    )
+    assert trim_to_clause("没有任何标点的一句话") == ""
+
+
+def test_lead_clause_keeps_whole_clauses_within_the_limit():
+    text = (
+        "5月30日，全市小麦保险理赔工作推进会召开，副市长赵鹏出席会议并讲话。在听取汇报后提出要求。"
+    )
+    assert (
+        lead_clause(text, 60) == "5月30日，全市小麦保险理赔工作推进会召开，副市长赵鹏出席会议并讲话"
+    )
+    assert lead_clause(text, 25) == "5月30日，全市小麦保险理赔工作推进会召开"

