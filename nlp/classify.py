@@ -206,30 +206,39 @@ class DomainClassifier:
     def predict(self, texts: list[str], explain: bool = False) -> list[Classification]:
         """One :class:`Classification` per text (``evidence`` filled when ``explain``)."""
         probs = self.predict_proba(texts) if texts else np.zeros((0, len(LABELS)))
-        results = []
-        for text, p in zip(texts, probs, strict=True):
-            k = int(p.argmax())
-            results.append(
-                Classification(
-                    label=LABELS[k],
-                    scores={lab: round(float(v), 6) for lab, v in zip(LABELS, p, strict=True)},
-                    confidence=round(float(p[k]), 6),
-                    low_confidence=bool(p[k] < self.cfg.low_confidence),
-                    evidence=self.evidence(text, LABELS[k]) if explain else [],
-                )
+        labels = [LABELS[int(p.argmax())] for p in probs]
+        evidence = self.evidence(texts, labels) if explain else [[] for _ in texts]
+        return [
+            Classification(
+                label=label,
+                scores={lab: round(float(v), 6) for lab, v in zip(LABELS, p, strict=True)},
+                confidence=round(float(p.max()), 6),
+                low_confidence=bool(p.max() < self.cfg.low_confidence),
+                evidence=ev,
             )
-        return results
+            for p, label, ev in zip(probs, labels, evidence, strict=True)
+        ]
 
-    def evidence(self, text: str, label: str, k: int = 2) -> list[str]:
-        """The sentences that on their own point most strongly to ``label``."""
+    def evidence(
+        self, texts: list[str], labels: list[str], k: int = 2, max_sentences: int = 40
+    ) -> list[list[str]]:
+        """Per text, up to ``k`` sentences that on their own point most strongly to its label
+        (probability of that label ≥ 0.5 when the sentence is classified alone), in text
+        order. All sentences of all texts go through the model in one batched call."""
         from nlp.text import split_sentences
 
-        sents = [s for s in split_sentences(text) if len(s.strip()) >= 6][:60]
-        if not sents:
-            return []
-        p = self.predict_proba(sents)[:, LABELS.index(label)]
-        best = sorted(np.argsort(-p)[:k])
-        return [sents[i] for i in best if p[i] >= 0.5]
+        sents = [
+            [x for x in split_sentences(t) if len(x.strip()) >= 6][:max_sentences] for t in texts
+        ]
+        flat = [x for group in sents for x in group]
+        probs = self.predict_proba(flat) if flat else np.zeros((0, len(LABELS)))
+        out, start = [], 0
+        for group, label in zip(sents, labels, strict=True):
+            p = probs[start : start + len(group), LABELS.index(label)]
+            start += len(group)
+            best = sorted(int(i) for i in np.argsort(-p)[:k] if p[i] >= 0.5)
+            out.append([group[i] for i in best])
+        return out
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
