@@ -216,6 +216,15 @@ def main(argv: list[str] | None = None) -> dict:
         name: evaluate_summaries(preds, refs, bodies, n_boot=args.bootstrap)
         for name, preds in systems.items()
     }
+    if "model" in systems:
+        # How often the faithfulness check replaced the abstractive summary by the lead clause.
+        from nlp.summarize import get_summarizer, lead_clause
+
+        limit = get_summarizer().cfg.max_chars
+        fallback = sum(
+            p == lead_clause(b, limit) for p, b in zip(systems["model"], bodies, strict=True)
+        )
+        results["model"]["lead_clause_fallback_rate"] = round(fallback / max(1, len(bodies)), 4)
     report = {
         "split": args.split,
         "n": len(pairs),
