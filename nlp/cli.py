@@ -229,19 +229,23 @@ def _run_summarize(args: argparse.Namespace) -> int:
 
 
 def _add_evaluate_parser(sub: argparse._SubParsersAction) -> None:
+    from training.evaluate import add_arguments
+
     p = sub.add_parser(
         "evaluate",
         help="score the classifier and its baselines on the test split, the seed page and files",
-        add_help=False,
+        description="Score the classifier and its baselines on the date-held-out test split, "
+        "the labelled seed page and any labelled JSONL/CSV files; writes metrics.json, "
+        "report.md and confusion-matrix PNGs.",
     )
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    add_arguments(p)
     p.set_defaults(run=_run_evaluate)
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
-    from training.evaluate import main as evaluate_main
+    from training.evaluate import run
 
-    evaluate_main(args.rest)
+    run(args)
     return EXIT_OK
 
 

@@ -190,8 +190,8 @@ def markdown(results: list[dict]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def main(argv: list[str] | None = None) -> list[dict]:
-    ap = argparse.ArgumentParser(prog="python -m nlp evaluate", description=__doc__.split("\n")[0])
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    """The harness's options (shared by ``python -m training.evaluate`` and ``nlp evaluate``)."""
     ap.add_argument("files", nargs="*", type=Path, help="extra labelled JSONL/CSV files")
     ap.add_argument("--model-dir", type=Path, default=REPO_ROOT / "data" / "models" / "classifier")
     ap.add_argument("--out", type=Path, default=REPO_ROOT / "reports" / "classifier")
@@ -202,7 +202,18 @@ def main(argv: list[str] | None = None) -> list[dict]:
         action="store_true",
         help="also score fp32/int8 and chunked reading of long articles",
     )
-    args = ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    ap = argparse.ArgumentParser(
+        prog="python -m training.evaluate", description=__doc__.split("\n")[0]
+    )
+    add_arguments(ap)
+    return run(ap.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> list[dict]:
+    """Score every model on every data set; write metrics.json, report.md, confusion PNGs."""
     sets: list[LabelledSet] = []
     if not args.no_test:
         sets.append(load_split("test"))
