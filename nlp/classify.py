@@ -44,6 +44,7 @@ class ClassifierConfig:
     dropout: float = field(default=0.1, metadata={"help": "dropout before the head"})
     temperature: float = field(default=1.0, metadata={"help": "calibration temperature"})
     low_confidence: float = field(default=0.6, metadata={"help": "flag below this top prob"})
+    precision: str = field(default="bf16", metadata={"help": "shipped inference: bf16|fp32|int8"})
     labels: tuple[str, ...] = LABELS
 
     def __post_init__(self) -> None:
@@ -55,6 +56,8 @@ class ClassifierConfig:
             raise ValueError(f"head_tokens must be in 1..max_length-2, got {self.head_tokens!r}")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be positive, got {self.temperature!r}")
+        if self.precision not in ("bf16", "fp32", "int8"):
+            raise ValueError(f"precision must be bf16, fp32 or int8, got {self.precision!r}")
         if tuple(self.labels) != LABELS:
             raise ValueError(f"model labels {self.labels!r} differ from nlp.labels {LABELS!r}")
         self.labels = tuple(self.labels)
@@ -136,15 +139,15 @@ class DomainClassifier:
 
     Args:
         model_dir: directory with ``classifier.json`` and its weight files.
-        precision: ``"bf16"`` (autocast, default), ``"fp32"`` or ``"int8"`` (dynamic
-            quantisation of the linear layers).
+        precision: ``"bf16"`` (autocast), ``"fp32"`` or ``"int8"`` (dynamic quantisation of
+            the linear layers); default: the shipped setting saved in the model's config.
         base: an already loaded base ``BertModel`` to adapt (a fresh copy is made).
     """
 
     def __init__(
         self,
         model_dir: str | Path = MODEL_DIR,
-        precision: str = "bf16",
+        precision: str | None = None,
         base=None,
         batch_size: int = 32,
     ):
@@ -157,6 +160,7 @@ class DomainClassifier:
             raise ValueError(f"{model_dir}: saved label map {meta['id2label']} != nlp.labels")
         self.cfg = ClassifierConfig(**meta["config"])
         self.meta = meta
+        precision = precision or self.cfg.precision
         self.tokenizer = load_tokenizer()
         encoder = copy.deepcopy(base if base is not None else load_base()[0])
         model = build_model(encoder, self.cfg)

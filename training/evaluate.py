@@ -152,7 +152,7 @@ def frozen_predictor(train: LabelledSet) -> Predictor:
 
 
 def finetuned_predictor(
-    model_dir: Path, precision: str = "bf16", strategy: str | None = None
+    model_dir: Path, precision: str | None = None, strategy: str | None = None
 ) -> Predictor:
     from nlp.classify import DomainClassifier
 
@@ -223,6 +223,7 @@ def run(args: argparse.Namespace) -> list[dict]:
     models: dict[str, Predictor] = {"finetuned": finetuned_predictor(args.model_dir)}
     if args.variants:
         models["finetuned_chunks"] = finetuned_predictor(args.model_dir, strategy="chunks")
+        models["finetuned_bf16"] = finetuned_predictor(args.model_dir, precision="bf16")
         models["finetuned_fp32"] = finetuned_predictor(args.model_dir, precision="fp32")
         models["finetuned_int8"] = finetuned_predictor(args.model_dir, precision="int8")
     if not args.no_baselines:
