@@ -3,7 +3,9 @@
 Long articles are read either as head + tail (the first ``head_tokens`` and the last tokens of
 the article, within ``max_length``) or as up to ``max_chunks`` windows whose logits are
 averaged; ``long_strategy`` picks one and the harness measures both. Probabilities are
-temperature-scaled (the temperature is fitted on the dev split and saved with the model).
+calibrated: ``softmax(logits / T + b)``, with the temperature ``T`` and per-label offsets ``b``
+fitted on the dev split (they undo the priors that class weighting gave the model in training)
+and saved with the model.
 
 Example::
 
@@ -43,6 +45,9 @@ class ClassifierConfig:
     lora_dropout: float = field(default=0.1, metadata={"help": "dropout on LoRA inputs"})
     dropout: float = field(default=0.1, metadata={"help": "dropout before the head"})
     temperature: float = field(default=1.0, metadata={"help": "calibration temperature"})
+    class_bias: tuple[float, ...] = field(
+        default=(0.0,) * len(LABELS), metadata={"help": "calibration offset per label"}
+    )
     low_confidence: float = field(default=0.6, metadata={"help": "flag below this top prob"})
     precision: str = field(default="bf16", metadata={"help": "shipped inference: bf16|fp32|int8"})
     labels: tuple[str, ...] = LABELS
@@ -61,6 +66,9 @@ class ClassifierConfig:
         if tuple(self.labels) != LABELS:
             raise ValueError(f"model labels {self.labels!r} differ from nlp.labels {LABELS!r}")
         self.labels = tuple(self.labels)
+        if len(self.class_bias) != len(self.labels):
+            raise ValueError(f"class_bias needs {len(self.labels)} values, got {self.class_bias!r}")
+        self.class_bias = tuple(self.class_bias)
 
 
 def windows(ids: list[int], cfg: ClassifierConfig, strategy: str | None = None) -> list[list[int]]:
@@ -205,7 +213,8 @@ class DomainClassifier:
 
     def predict_proba(self, texts: list[str], strategy: str | None = None) -> np.ndarray:
         """Calibrated probabilities over :data:`nlp.labels.LABELS`."""
-        return softmax(self.logits(texts, strategy) / self.cfg.temperature)
+        z = self.logits(texts, strategy) / self.cfg.temperature + np.array(self.cfg.class_bias)
+        return softmax(z)
 
     def predict(self, texts: list[str], explain: bool = False) -> list[Classification]:
         """One :class:`Classification` per text (``evidence`` filled when ``explain``)."""

@@ -106,7 +106,10 @@ def test_temperature_fit_recovers_a_known_temperature():
     true_logits = rng.normal(size=(4000, 6)) * 2
     p = np.exp(true_logits) / np.exp(true_logits).sum(1, keepdims=True)
     y = np.array([rng.choice(6, p=row) for row in p])
-    assert fit_temperature(true_logits * 3.0, y) == pytest.approx(3.0, rel=0.1)
+    assert fit_temperature(true_logits * 3.0, y)[0] == pytest.approx(3.0, rel=0.1)
+    temp, bias = fit_temperature(true_logits * 3.0 + np.array([2.0, 0, 0, 0, 0, 0]), y, bias=True)
+    assert temp == pytest.approx(3.0, rel=0.1)
+    assert bias[0] - bias[1:].mean() == pytest.approx(-2.0 / 3.0, abs=0.15)
 
 
 def test_seq2seq_trains_on_tiny_data_and_generates():

@@ -21,17 +21,46 @@ def test_stages_chain(tmp_path):
         pytest.skip("run python -m training.prepare_summaries first")
     from training import export, pack, train_classifier, train_summarizer
 
-    rows = [json.loads(x) for x in (REPO_ROOT / "data/classifier/dataset.jsonl").read_text().splitlines()]
-    small = [r for r in rows if r["split"] == "train"][:40] + [r for r in rows if r["split"] == "dev"][:24]
+    rows = [
+        json.loads(x)
+        for x in (REPO_ROOT / "data/classifier/dataset.jsonl").read_text().splitlines()
+    ]
+    small = [r for r in rows if r["split"] == "train"][:40] + [
+        r for r in rows if r["split"] == "dev"
+    ][:24]
     (tmp_path / "ds.jsonl").write_text("\n".join(json.dumps(r) for r in small) + "\n")
-    pk = pack.main(["--out", str(tmp_path / "pack"), "--dataset", str(tmp_path / "ds.jsonl"),
-                    "--max-pairs", "64", "--dev-pairs", "8"])
-    best = train_classifier.main(["--pack", str(pk), "--out", str(tmp_path / "cls"),
-                                  "--epochs", "2", "--batch-size", "8"])
+    pk = pack.main(
+        [
+            "--out",
+            str(tmp_path / "pack"),
+            "--dataset",
+            str(tmp_path / "ds.jsonl"),
+            "--max-pairs",
+            "64",
+            "--dev-pairs",
+            "8",
+        ]
+    )
+    best = train_classifier.main(
+        ["--pack", str(pk), "--out", str(tmp_path / "cls"), "--epochs", "2", "--batch-size", "8"]
+    )
     assert 0.0 <= best["dev_macro_f1"] <= 1.0 and best["train_loss"] > 0
-    best = train_summarizer.main(["--pack", str(pk), "--out", str(tmp_path / "sum"),
-                                  "--ckpt", str(tmp_path / "ck.pt"), "--batch-size", "8",
-                                  "--max-minutes", "0.1", "--eval-pairs", "4"])
+    best = train_summarizer.main(
+        [
+            "--pack",
+            str(pk),
+            "--out",
+            str(tmp_path / "sum"),
+            "--ckpt",
+            str(tmp_path / "ck.pt"),
+            "--batch-size",
+            "8",
+            "--max-minutes",
+            "0.1",
+            "--eval-pairs",
+            "4",
+        ]
+    )
     assert best["rougeL"] >= 0.0 and (tmp_path / "ck.pt").exists()
     export.export_summarizer(tmp_path / "sum", pk, out=tmp_path / "models_sum")
     meta = json.loads((tmp_path / "models_sum/summarizer.json").read_text())

@@ -1,7 +1,8 @@
 """Export trained runs into the committed model folders, with their post-training settings.
 
-Classifier: copies the adapters + head, then fits the calibration temperature on the dev split
-(minimising negative log-likelihood) and records dev ECE before and after.
+Classifier: copies the adapters + head, then fits the calibration on the dev split: a
+temperature and one offset per class (minimising negative log-likelihood), and records dev
+ECE and macro-F1 before and after.
 Summariser: copies encoder adapters + decoder and records ``free_order`` (decoder pieces by
 frequency in the training headlines; the first ``free_pieces`` may always be generated, the
 rest only when the article contains them).
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.labels import LABEL2ID
+from nlp.labels import LABEL2ID, LABELS
 from training.corpus import REPO_ROOT
 
 MODELS = REPO_ROOT / "data" / "models"
@@ -37,45 +38,65 @@ def _copy(run_dir: Path, out: Path, name: str) -> dict:
     return meta
 
 
-def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
-    """The temperature minimising the NLL of ``softmax(logits / T)`` (LBFGS on log T)."""
+def fit_temperature(logits: np.ndarray, y: np.ndarray, bias: bool = False) -> tuple:
+    """Temperature ``T`` (and, with ``bias``, one offset per class ``b``) minimising the NLL of
+    ``softmax(logits / T + b)`` on held-out data (LBFGS on log T and b).
+
+    The offsets correct the label priors that class weighting and resampling gave the model
+    in training (bias-corrected temperature scaling); returns ``(T, b)``, ``b`` all zeros
+    without ``bias``.
+    """
     import torch
 
     x = torch.tensor(logits, dtype=torch.float64)
     t = torch.tensor(y)
     log_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
+    b = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=bias)
+    opt = torch.optim.LBFGS([log_t, b] if bias else [log_t], lr=0.1, max_iter=500)
 
     def closure():
         opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(x / log_t.exp(), t)
+        loss = torch.nn.functional.cross_entropy(x / log_t.exp() + b, t)
         loss.backward()
         return loss
 
     opt.step(closure)
-    return float(log_t.detach().exp())
+    offsets = (b - b.mean()).detach().numpy()
+    return float(log_t.detach().exp()), offsets
 
 
 def export_classifier(run_dir: Path, out: Path = MODELS / "classifier") -> dict:
     from nlp.classify import DomainClassifier, softmax
     from nlp.metrics import expected_calibration_error
     from training.evaluate import load_split
+    from training.train_classifier import macro_f1
 
     meta = _copy(run_dir, out, "classifier")
     dev = load_split("dev")
     clf = DomainClassifier(out)
     logits = clf.logits(dev.texts)
     y = np.array([LABEL2ID[v] for v in dev.labels])
-    temp = fit_temperature(logits, y)
+    temp, offsets = fit_temperature(logits, y, bias=True)
     before = expected_calibration_error(softmax(logits), y)
-    after = expected_calibration_error(softmax(logits / temp), y)
+    probs = softmax(logits / temp + offsets)
+    after = expected_calibration_error(probs, y)
+    flagged = probs.max(1) < clf.cfg.low_confidence
+    correct = probs.argmax(1) == y
     meta["config"]["temperature"] = round(temp, 4)
+    meta["config"]["class_bias"] = [round(float(v), 4) for v in offsets]
     meta["calibration"] = {
         "data": "dev",
         "n": len(y),
         "temperature": round(temp, 4),
+        "class_bias": dict(zip(LABELS, (round(float(v), 4) for v in offsets), strict=True)),
+        "dev_macro_f1_before": round(macro_f1(y, logits.argmax(1)), 4),
+        "dev_macro_f1_after": round(macro_f1(y, probs.argmax(1)), 4),
         "ece_before": round(before, 4),
         "ece_after": round(after, 4),
+        "low_confidence_threshold": clf.cfg.low_confidence,
+        "flagged_share": round(float(flagged.mean()), 4),
+        "accuracy_flagged": round(float(correct[flagged].mean()), 4) if flagged.any() else None,
+        "accuracy_unflagged": round(float(correct[~flagged].mean()), 4),
     }
     (out / "classifier.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))
     print(json.dumps(meta["calibration"]))

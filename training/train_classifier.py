@@ -47,6 +47,12 @@ class TrainConfig:
             "help": "re-cut training windows to head+tail of this many tokens (0: as packed)"
         },
     )
+    init: str = field(
+        default="",
+        metadata={
+            "help": "start from the adapters + head saved in this folder (continue training)"
+        },
+    )
     max_other: int = field(
         default=0, metadata={"help": "keep at most N random `other` training rows (0: all)"}
     )
@@ -120,7 +126,12 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
         i for i, y in enumerate(train_y) for _ in range(cfg.rare_oversample if y in rare else 1)
     ]
 
-    model = build_model(base, ccfg).to(device)
+    model = build_model(base, ccfg)
+    if cfg.init:
+        from nlp.lora import load_into, load_small
+
+        load_into(model, load_small(cfg.init, "classifier")[0])
+    model = model.to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps = cfg.epochs * math.ceil(len(index) / cfg.batch_size)
