@@ -125,10 +125,17 @@ def default_summarizer() -> Summarizer:
     return _cached("summarizer")  # type: ignore[return-value]
 
 
+_WARM_UP_TEXT = (
+    "全市小麦保险理赔工作推进会召开\n5月30日，全市小麦保险理赔工作推进会召开。"
+    "各承保公司要及早行动，安排保险理赔员全部下沉一线。"
+)
+
+
 def warm_up() -> None:
-    """Load both default models now, e.g. before a server starts taking requests."""
-    default_classifier()
-    default_summarizer()
+    """Load both default models and run one small article through every stage (jieba's
+    dictionary, the tokenizer, the first forward passes), e.g. before a server starts taking
+    requests, so the first real request does not pay for them."""
+    analyze(_WARM_UP_TEXT, segment=False)
 
 
 # --------------------------------------------------------------------------- pipeline
