@@ -65,18 +65,29 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray, bias: bool = False) -> tu
     return float(log_t.detach().exp()), offsets
 
 
-def export_classifier(run_dir: Path, out: Path = MODELS / "classifier") -> dict:
+def export_classifier(
+    run_dir: Path, out: Path = MODELS / "classifier", max_length: int = 0, head_tokens: int = 0
+) -> dict:
+    """Copy a classifier run, set its reading window (``max_length``/``head_tokens``, when
+    given) and fit its calibration on dev."""
     from nlp.classify import DomainClassifier, softmax
     from nlp.metrics import expected_calibration_error
     from training.evaluate import load_split
     from training.train_classifier import macro_f1
 
     meta = _copy(run_dir, out, "classifier")
+    if max_length:
+        meta["config"].update(max_length=max_length, head_tokens=head_tokens or max_length * 3 // 4)
+        (out / "classifier.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))
     dev = load_split("dev")
     clf = DomainClassifier(out)
     logits = clf.logits(dev.texts)
     y = np.array([LABEL2ID[v] for v in dev.labels])
+    # Offsets are kept only when they do not cost dev macro-F1 (NLL-optimal offsets can move
+    # rare-class decisions the wrong way); the temperature alone never changes a decision.
     temp, offsets = fit_temperature(logits, y, bias=True)
+    if macro_f1(y, (logits / temp + offsets).argmax(1)) < macro_f1(y, logits.argmax(1)):
+        temp, offsets = fit_temperature(logits, y)
     before = expected_calibration_error(softmax(logits), y)
     probs = softmax(logits / temp + offsets)
     after = expected_calibration_error(probs, y)
@@ -121,9 +132,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("run_dir", type=Path)
     ap.add_argument("--pack", type=Path, default=REPO_ROOT / ".pack")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--max-length", type=int, default=0, help="classifier window (tokens)")
+    ap.add_argument("--head-tokens", type=int, default=0, help="classifier head part")
     args = ap.parse_args(argv)
     if args.model == "classifier":
-        export_classifier(args.run_dir, args.out or MODELS / "classifier")
+        export_classifier(
+            args.run_dir, args.out or MODELS / "classifier", args.max_length, args.head_tokens
+        )
     else:
         export_summarizer(args.run_dir, args.pack, args.out or MODELS / "summarizer")
 

@@ -43,6 +43,20 @@ def unragged(ids: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
     return [ids[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
 
 
+def length_batches(index: list[int], lengths, batch_size: int, rng) -> list[list[int]]:
+    """Shuffle ``index`` into batches of similar length: sorted within chunks of 50 batches
+    (little padding), then the batches shuffled. ``lengths[i]`` is the length of item ``i``."""
+    index = list(index)
+    rng.shuffle(index)
+    chunk = batch_size * 50
+    batches = []
+    for c in range(0, len(index), chunk):
+        part = sorted(index[c : c + chunk], key=lambda i: len(lengths[i]))
+        batches += [part[b : b + batch_size] for b in range(0, len(part), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
 def read_pairs(path: Path, limit: int | None = None) -> list[dict]:
     rows = []
     with path.open(encoding="utf-8") as f:

@@ -23,7 +23,7 @@ from torch import nn
 
 from nlp.classify import ClassifierConfig, build_model, collate, save_model, windows
 from nlp.labels import LABEL2ID, LABELS, RARE_LABELS
-from training.pack import load_pack_base, unragged
+from training.pack import length_batches, load_pack_base, unragged
 
 
 @dataclass
@@ -145,14 +145,7 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
     log = (out / "train_log.jsonl").open("a")
     best, t0, step = {"dev_macro_f1": -1.0}, time.time(), 0
     for epoch in range(cfg.epochs):
-        rng.shuffle(index)
-        # Batches of similar length (sorted within chunks of 50 batches) keep padding low.
-        chunk = cfg.batch_size * 50
-        batches = []
-        for c in range(0, len(index), chunk):
-            part = sorted(index[c : c + chunk], key=lambda i: len(train_w[i]))
-            batches += [part[b : b + cfg.batch_size] for b in range(0, len(part), cfg.batch_size)]
-        rng.shuffle(batches)
+        batches = length_batches(index, train_w, cfg.batch_size, rng)
         total = 0.0
         for idx in batches:
             b = {k: v.to(device) for k, v in collate([train_w[i] for i in idx], *special).items()}

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from nlp.summarize import BOS, EOS, PAD, SummarizerConfig, build_seq2seq, save_model
-from training.pack import load_pack_base, unragged
+from training.pack import length_batches, load_pack_base, unragged
 
 
 @dataclass
@@ -138,13 +138,7 @@ def train(cfg: TrainConfig, scfg: SummarizerConfig | None = None) -> dict:
     order = list(range(len(src)))
     model.train()
     while True:
-        rng.shuffle(order)
-        chunk = cfg.batch_size * 50
-        batches = []
-        for c in range(0, len(order), chunk):
-            part = sorted(order[c : c + chunk], key=lambda i: len(src[i]))
-            batches += [part[b : b + cfg.batch_size] for b in range(0, len(part), cfg.batch_size)]
-        rng.shuffle(batches)
+        batches = length_batches(order, src, cfg.batch_size, rng)
         for idx in batches:
             elapsed = time.time() - t_start
             frac = min(1.0, elapsed / budget)
