@@ -175,6 +175,15 @@ def main(argv: list[str] | None = None) -> Path:
     return args.out
 
 
+def open_pack(pack: str | Path, device: str = "cpu"):
+    """The base encoder (on ``device``), kept piece ids, tokenised data and ``(bos, eos, pad)``
+    of a pack: what both training scripts start from."""
+    pack = Path(pack)
+    base, keep = load_pack_base(pack, device)
+    data = np.load(pack / "data.npz")
+    return base, keep, data, tuple(int(x) for x in data["special"])
+
+
 def load_pack_base(pack: Path, device: str = "cpu"):
     """The base ``BertModel`` rebuilt from a pack; unused word rows are zero."""
     import torch

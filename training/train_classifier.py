@@ -23,7 +23,7 @@ from torch import nn
 
 from nlp.classify import ClassifierConfig, build_model, collate, save_model, windows
 from nlp.labels import LABEL2ID, LABELS, RARE_LABELS
-from training.pack import length_batches, load_pack_base, unragged
+from training.pack import length_batches, open_pack, unragged
 
 
 @dataclass
@@ -90,11 +90,7 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    pack = Path(cfg.pack)
-    base, keep = load_pack_base(pack, device)
-    z = np.load(pack / "data.npz")
-    bos, eos, pad = (int(x) for x in z["special"])
-    special = (bos, eos, pad)
+    base, keep, z, special = open_pack(cfg.pack, device)
 
     def split(name):
         wins = [keep[w].tolist() for w in unragged(z[f"cls_{name}_ids"], z[f"cls_{name}_off"])]

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from nlp.summarize import BOS, EOS, PAD, SummarizerConfig, build_seq2seq, save_model
-from training.pack import length_batches, load_pack_base, unragged
+from training.pack import length_batches, open_pack, unragged
 
 
 @dataclass
@@ -107,9 +107,7 @@ def train(cfg: TrainConfig, scfg: SummarizerConfig | None = None) -> dict:
     rng = random.Random(cfg.seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     pack = Path(cfg.pack)
-    base, keep = load_pack_base(pack, device)
-    z = np.load(pack / "data.npz")
-    special = tuple(int(x) for x in z["special"])
+    base, keep, z, special = open_pack(pack, device)
     dec_vocab = z["dec_vocab"].tolist()
     src = [keep[s] for s in unragged(z["sum_train_src"], z["sum_train_soff"])]
     tgt = unragged(z["sum_train_tgt"], z["sum_train_toff"])
