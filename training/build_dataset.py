@@ -8,7 +8,10 @@ verbatim sentences, :func:`training.prepare_summaries.seed_overlap`).
 
 Conflicts (one id labelled differently in two files) are resolved in favour of a read label
 over a rule label; two different read labels are reported and the file of the domain
-specialist (the file named for the label one of them gives) wins.
+specialist (the file named for the label one of them gives) wins. ``audit.jsonl`` is applied
+last and overrides them all: a blind second reading of every dev/test item and every train item
+with a domain label or rule hit, disagreements adjudicated against the labelling guide
+(``previous`` and ``second_read`` keep both readings).
 
 Run: ``python -m training.build_dataset`` → ``data/classifier/dataset.jsonl`` + stats.
 """
@@ -30,13 +33,15 @@ from training.splits import split_of
 LABEL_DIR = REPO_ROOT / "data" / "labels"
 OUT = REPO_ROOT / "data" / "classifier" / "dataset.jsonl"
 READ = ("read", "corrected")
+AUDIT = "audit"  # applied last, overrides every other file
 
 
 def load_label_files(label_dir: Path = LABEL_DIR) -> tuple[dict[str, dict], list[str]]:
     """All labelled rows by id, after conflict resolution, and a list of conflict notes."""
     merged: dict[str, dict] = {}
     conflicts = []
-    for path in sorted(label_dir.glob("*.jsonl")):
+    paths = sorted(label_dir.glob("*.jsonl"), key=lambda p: (p.stem == AUDIT, p.name))
+    for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
@@ -48,7 +53,13 @@ def load_label_files(label_dir: Path = LABEL_DIR) -> tuple[dict[str, dict], list
                 continue
             row["file"] = path.stem
             old = merged.get(row["id"])
-            if old is None or (old["method"] not in READ and row["method"] in READ):
+            if path.stem == AUDIT:
+                if old is not None and old["label"] != row["label"]:
+                    conflicts.append(
+                        f"{row['id']}: {old['file']}={old['label']} -> audit={row['label']}"
+                    )
+                merged[row["id"]] = row
+            elif old is None or (old["method"] not in READ and row["method"] in READ):
                 merged[row["id"]] = row
             elif old["label"] != row["label"] and row["method"] in READ:
                 conflicts.append(
@@ -122,7 +133,11 @@ def main(argv: list[str] | None = None) -> dict:
     table = Counter((r["split"], r["label"]) for r in rows)
     stats = {
         "total": len(rows),
-        "conflicts": len(conflicts),
+        "conflicts": sum(" -> audit=" not in c for c in conflicts),
+        "audit": {
+            "read_twice": sum(r.get("file") == AUDIT for r in merged.values()),
+            "changed": sum(" -> audit=" in c for c in conflicts),
+        },
         "unknown_ids": len(missing),
         "excluded_seed_overlap": leaked,
         "filled_other_by_rule": added,
