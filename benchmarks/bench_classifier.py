@@ -1,5 +1,6 @@
-"""Classifier speed: articles per second at 256 tokens, float32 vs bf16 autocast vs int8
-(dynamic quantisation of the linear layers), each with its test macro-F1, in one run.
+"""Classifier speed: articles per second at 256 tokens, float32 vs bf16 autocast vs bf16
+weights vs int8 (dynamic quantisation of the linear layers), each with its test macro-F1, in
+one run.
 
 Run: ``python benchmarks/bench_classifier.py [--n 683] [--threads 2]``. Prints a table and
 the ratios against float32 measured in the same run.
@@ -16,6 +17,7 @@ from nlp.classify import MODEL_DIR, DomainClassifier
 from nlp.encoder import load_base
 from nlp.labels import LABELS
 from nlp.metrics import classification_metrics
+from nlp.precision import PRECISIONS
 from training.evaluate import load_split
 
 
@@ -29,7 +31,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     texts, gold = test.texts[: args.n or None], test.labels[: args.n or None]
     base = load_base()[0]
     rows = []
-    for precision in ("fp32", "bf16", "int8"):
+    for precision in PRECISIONS:
         clf = DomainClassifier(MODEL_DIR, precision=precision, base=base)
         clf.predict(texts[:8])  # warm-up
         t0 = time.perf_counter()

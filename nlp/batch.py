@@ -48,6 +48,7 @@ from nlp.pipeline import (
 from nlp.types import Article, ArticleResult
 
 FORMATS = ("jsonl", "csv")
+BULK_BATCH_SIZE = 64  # articles per model call in bulk runs (the summariser batches 64 well)
 
 # Column order of both formats. ``scores`` is one JSON object in JSONL and one
 # ``score_<label>`` column per label in CSV; lists are JSON arrays in CSV cells.
@@ -77,6 +78,8 @@ class BatchConfig:
         batch_size: articles per model call.
         count_first: read the inputs once to know the total (for progress and ETA).
         explain: fill ``evidence`` (the sentences behind each label; costs extra model calls).
+        beams, source_tokens: summary decoding; ``None`` takes the summariser's bulk settings
+            (:meth:`nlp.summarize.Summarizer.for_batch`: 2 beams over 192 tokens).
     """
 
     inputs: Sequence[str | Path]
@@ -84,9 +87,11 @@ class BatchConfig:
     format: str | None = None
     segment: bool = True
     resume: bool = False
-    batch_size: int = DEFAULT_BATCH_SIZE
+    batch_size: int = BULK_BATCH_SIZE
     count_first: bool = True
     explain: bool = False
+    beams: int | None = None
+    source_tokens: int | None = None
 
     def __post_init__(self) -> None:
         if not self.inputs:
@@ -450,6 +455,8 @@ def run_batch(
     start = time.perf_counter()
     classifier = classifier or default_classifier()  # fail before touching the output
     summarizer = summarizer or default_summarizer()
+    if hasattr(summarizer, "for_batch"):  # the real model: bulk decoding settings
+        summarizer = summarizer.for_batch(config.beams, config.source_tokens)
     stats = BatchStats()
     out = Path(config.output)
     done = prepare_output(out, config.format, config.resume)
@@ -545,9 +552,9 @@ def add_analyze_arguments(parser) -> None:
     parser.add_argument(
         "--batch-size",
         type=int,
-        default=DEFAULT_BATCH_SIZE,
+        default=BULK_BATCH_SIZE,
         metavar="N",
-        help=f"articles per model call (default {DEFAULT_BATCH_SIZE})",
+        help=f"articles per model call (default {BULK_BATCH_SIZE})",
     )
     parser.add_argument(
         "--evidence",
@@ -580,6 +587,8 @@ def run_analyze(args) -> int:
         batch_size=args.batch_size,
         count_first=args.progress,
         explain=args.evidence,
+        beams=args.beams,
+        source_tokens=args.source_tokens,
     )
     bar = tqdm(unit="rec", file=sys.stderr, disable=not args.progress, dynamic_ncols=True)
 

@@ -26,6 +26,7 @@ from torch import nn
 
 from nlp.labels import ID2LABEL, LABELS
 from nlp.lora import add_lora, load_into, load_small, merge_lora, save_small
+from nlp.precision import apply_precision, check_precision, inference_context
 from nlp.types import Classification
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "models" / "classifier"
@@ -49,7 +50,9 @@ class ClassifierConfig:
         default=(0.0,) * len(LABELS), metadata={"help": "calibration offset per label"}
     )
     low_confidence: float = field(default=0.6, metadata={"help": "flag below this top prob"})
-    precision: str = field(default="bf16", metadata={"help": "shipped inference: bf16|fp32|int8"})
+    precision: str = field(
+        default="bf16", metadata={"help": "shipped inference: one of nlp.precision.PRECISIONS"}
+    )
     labels: tuple[str, ...] = LABELS
 
     def __post_init__(self) -> None:
@@ -61,8 +64,7 @@ class ClassifierConfig:
             raise ValueError(f"head_tokens must be in 1..max_length-2, got {self.head_tokens!r}")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be positive, got {self.temperature!r}")
-        if self.precision not in ("bf16", "fp32", "int8"):
-            raise ValueError(f"precision must be bf16, fp32 or int8, got {self.precision!r}")
+        check_precision(self.precision)
         if tuple(self.labels) != LABELS:
             raise ValueError(f"model labels {self.labels!r} differ from nlp.labels {LABELS!r}")
         self.labels = tuple(self.labels)
@@ -147,8 +149,8 @@ class DomainClassifier:
 
     Args:
         model_dir: directory with ``classifier.json`` and its weight files.
-        precision: ``"bf16"`` (autocast), ``"fp32"`` or ``"int8"`` (dynamic quantisation of
-            the linear layers); default: the shipped setting saved in the model's config.
+        precision: one of :data:`nlp.precision.PRECISIONS` (``fp32``, ``bf16`` autocast,
+            ``bf16_weights``, ``int8``); default: the shipped setting in the model's config.
         base: an already loaded base ``BertModel`` to adapt (a fresh copy is made).
     """
 
@@ -175,11 +177,7 @@ class DomainClassifier:
         load_into(model, state)
         merge_lora(model)
         model.eval()
-        if precision == "int8":
-            model = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
-        elif precision not in ("bf16", "fp32"):
-            raise ValueError(f"precision must be bf16, fp32 or int8, got {precision!r}")
-        self.model = model
+        self.model = apply_precision(model, precision)
         self.precision = precision
         self.batch_size = batch_size
         self._lock = threading.Lock()
@@ -196,11 +194,7 @@ class DomainClassifier:
                 wins.append(w)
         order = sorted(range(len(wins)), key=lambda j: len(wins[j]))
         out = np.zeros((len(wins), len(self.cfg.labels)), dtype=np.float32)
-        with (
-            self._lock,
-            torch.inference_mode(),
-            torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"),
-        ):
+        with self._lock, inference_context(self.precision):
             for s in range(0, len(order), self.batch_size):
                 idx = order[s : s + self.batch_size]
                 batch = collate([wins[j] for j in idx], *self._special)

@@ -118,6 +118,7 @@ def _add_analyze_parser(sub: argparse._SubParsersAction) -> None:
         "domain label, scores, summary, key sentences, keywords. Resumable with --resume.",
     )
     add_analyze_arguments(p)
+    add_decoding_arguments(p)
     p.set_defaults(run=_run_analyze)
 
 
@@ -150,10 +151,30 @@ def _add_classify_parser(sub: argparse._SubParsersAction) -> None:
     )
 
 
+def add_decoding_arguments(p: argparse.ArgumentParser) -> None:
+    """``--beams`` / ``--source-tokens``: summary decoding of bulk runs (summarize, analyze)."""
+    p.add_argument(
+        "--beams",
+        type=int,
+        default=None,
+        metavar="N",
+        help="beam width of the summaries (default: the model's bulk setting, 2; "
+        "4 = the app's slower, slightly better setting)",
+    )
+    p.add_argument(
+        "--source-tokens",
+        type=int,
+        default=None,
+        metavar="N",
+        help="article tokens the summariser reads (default: bulk setting 192; at most 320)",
+    )
+
+
 def _add_summarize_parser(sub: argparse._SubParsersAction) -> None:
     _add_model_parser(
         sub, "summarize", "summarise each article: summary, key sentences, keywords", _run_summarize
     )
+    add_decoding_arguments(sub.choices["summarize"])
 
 
 def _run_per_record(args: argparse.Namespace, predict: Callable[[list[str]], list]) -> int:
@@ -222,7 +243,9 @@ def _run_classify(args: argparse.Namespace) -> int:
 def _run_summarize(args: argparse.Namespace) -> int:
     from nlp.summarize import get_summarizer
 
-    return _run_per_record(args, get_summarizer().summarize)
+    return _run_per_record(
+        args, get_summarizer().for_batch(args.beams, args.source_tokens).summarize
+    )
 
 
 # ---------------------------------------------------------------------------- evaluate

@@ -242,3 +242,21 @@ def test_analyze_command_without_models_says_so_and_writes_nothing(tmp_path, mon
     assert main(["analyze", str(src), "-o", str(out), "--no-progress"]) == 2
     assert "cannot load the classifier" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_bulk_runs_ask_the_summariser_for_its_batch_decoding(tmp_path):
+    pytest.importorskip("nlp.io")
+    from nlp.pipeline import LeadSummarizer
+
+    asked = []
+
+    class Bulk(LeadSummarizer):
+        def for_batch(self, num_beams=None, max_source_tokens=None):
+            asked.append((num_beams, max_source_tokens))
+            return self
+
+    src = _write_jsonl(tmp_path / "in.jsonl", _records(2))
+    batch.run_batch(BatchConfig(inputs=[src], output=tmp_path / "a.jsonl"), summarizer=Bulk())
+    config = BatchConfig(inputs=[src], output=tmp_path / "b.jsonl", beams=4, source_tokens=320)
+    batch.run_batch(config, summarizer=Bulk())
+    assert asked == [(None, None), (4, 320)]

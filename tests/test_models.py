@@ -89,3 +89,29 @@ def test_classify_and_summarize_commands_keep_order_and_report_bad_rows(
         assert field in lines[0] and field in lines[3]
         assert "error" in lines[1] and "error" in lines[2]
     assert "empty text" in capsys.readouterr().err
+
+
+def test_bulk_decoding_reads_a_shorter_window_and_stays_faithful(summarizer):
+    body = ARTICLES["water_management"].split("\n", 1)[1] * 8  # longer than 32 tokens
+    assert all(len(s) <= 32 for s in summarizer._source_ids([body], max_tokens=32))
+    assert len(summarizer._source_ids([body])[0]) > 32
+    bulk = summarizer.for_batch()
+    assert (bulk.num_beams, bulk.max_source_tokens) == (
+        summarizer.cfg.batch_num_beams,
+        summarizer.cfg.batch_source_tokens,
+    )
+    [s] = bulk.summarize([body])
+    assert 0 < len(s.summary) <= summarizer.cfg.max_chars
+    assert faithfulness(s.summary, body)["share"] in (None, 1.0)
+
+
+def test_bf16_weights_classifier_agrees_with_float32(classifier):
+    import numpy as np
+
+    from nlp.classify import DomainClassifier
+
+    texts = list(ARTICLES.values())
+    fp32 = DomainClassifier(precision="fp32").predict_proba(texts)
+    bf16 = DomainClassifier(precision="bf16_weights").predict_proba(texts)
+    assert (fp32.argmax(1) == bf16.argmax(1)).all()
+    assert np.abs(fp32 - bf16).max() < 0.05

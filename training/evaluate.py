@@ -224,6 +224,9 @@ def run(args: argparse.Namespace) -> list[dict]:
     if args.variants:
         models["finetuned_chunks"] = finetuned_predictor(args.model_dir, strategy="chunks")
         models["finetuned_bf16"] = finetuned_predictor(args.model_dir, precision="bf16")
+        models["finetuned_bf16_weights"] = finetuned_predictor(
+            args.model_dir, precision="bf16_weights"
+        )
         models["finetuned_fp32"] = finetuned_predictor(args.model_dir, precision="fp32")
         models["finetuned_int8"] = finetuned_predictor(args.model_dir, precision="int8")
     if not args.no_baselines:

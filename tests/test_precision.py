@@ -1,0 +1,35 @@
+"""Precision settings shared by the classifier and the summariser."""
+
+import pytest
+import torch
+from torch import nn
+
+from nlp.precision import apply_precision, check_precision, inference_context
+
+
+def test_bf16_weights_casts_parameters_and_runs_without_autocast():
+    model = apply_precision(nn.Linear(4, 2), "bf16_weights")
+    assert model.weight.dtype == torch.bfloat16
+    with inference_context("bf16_weights"):
+        assert not torch.is_autocast_enabled("cpu")
+        out = model(torch.ones(1, 4, dtype=torch.bfloat16))
+    assert out.dtype == torch.bfloat16 and not out.requires_grad
+
+
+def test_bf16_autocasts_float32_weights():
+    model = apply_precision(nn.Linear(4, 2), "bf16")
+    assert model.weight.dtype == torch.float32
+    with inference_context("bf16"):
+        assert model(torch.ones(1, 4)).dtype == torch.bfloat16
+
+
+def test_int8_quantises_linear_layers():
+    model = apply_precision(nn.Sequential(nn.Linear(4, 2)), "int8")
+    assert "quantized" in type(model[0]).__module__
+
+
+def test_unknown_precision_is_refused():
+    with pytest.raises(ValueError, match="fp16"):
+        check_precision("fp16")
+    with pytest.raises(ValueError, match="int8"):
+        check_precision("int8", ("fp32", "bf16"))
