@@ -655,53 +655,46 @@ def parse_label(value: Any) -> str | None:
     return _LABEL_ALIASES.get(str(value or "").strip())
 
 
-def read_labelled(path: str | Path) -> tuple[list[str], list[str], int]:
-    """Texts and gold labels of a labelled JSONL or CSV file, and the number of rows skipped.
+@dataclass
+class LabelledRows:
+    """A labelled file read by :func:`read_labelled`: texts, gold label ids and record ids of
+    the usable rows, and ``"<id>: <reason>"`` for each row that was not usable."""
 
-    Each row needs ``label`` and either ``text`` or ``title`` + ``body``.
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def read_labelled(path: str | Path, strict: bool = False) -> LabelledRows:
+    """The one reader of labelled JSONL/CSV files (app Evaluate tab and ``nlp evaluate``).
+
+    Each row needs ``label`` (an id such as ``public_security`` or a Chinese name such as
+    ``公安``) and ``text`` or ``title`` + ``body``; files are read by :func:`nlp.io.iter_records`
+    (encoding detection, size limits, ids). A row without text or with an unknown label is
+    skipped, or with ``strict`` raises.
 
     Raises:
-        ValueError: the file cannot be parsed, or it has no ``label`` column or no text column.
+        ValueError: with ``strict``, the first unusable row.
     """
-    from nlp.io import InputError, read_text_file
+    from nlp.io import iter_records
 
-    path = Path(path)
-    try:
-        content = read_text_file(path)
-    except InputError as exc:
-        raise ValueError(str(exc)) from None
-    rows: list[dict] = []
-    if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(content, newline=""))
-        columns = set(reader.fieldnames or [])
-        if "label" not in columns or not ({"text", "body", "title"} & columns):
-            raise ValueError(
-                f"the CSV needs a 'label' column and a 'text' (or 'title' + 'body') column; "
-                f"it has {sorted(columns)}"
-            )
-        rows = list(reader)
-    else:
-        for n, line in enumerate(content.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"line {n} is not JSON: {exc.msg}") from None
-            if isinstance(row, dict):
-                rows.append(row)
-        if rows and not any("label" in r for r in rows):
-            raise ValueError("no row has a 'label' field")
-    texts, labels, skipped = [], [], 0
-    for row in rows:
-        text = _record_text(row).strip()
-        label = parse_label(row.get("label"))
-        if not text or label is None:
-            skipped += 1
+    out = LabelledRows()
+    for rec in iter_records([path], extra_fields=("label",)):
+        label = parse_label(rec.extra.get("label"))
+        problem = rec.error
+        if not problem and label is None:
+            given = rec.extra.get("label")
+            problem = f"unknown label {given!r}" if given else "no 'label' field"
+        if problem:
+            if strict:
+                raise ValueError(f"{path}: record {rec.id}: {problem}")
+            out.skipped.append(f"{rec.id}: {problem}")
             continue
-        texts.append(text)
-        labels.append(label)
-    return texts, labels, skipped
+        out.texts.append(rec.text)
+        out.labels.append(label)
+        out.ids.append(rec.id)
+    return out
 
 
 def evaluate_file(
@@ -717,9 +710,11 @@ def evaluate_file(
     """
     from nlp.metrics import classification_metrics, plot_confusion
 
-    texts, gold, skipped = read_labelled(path)
+    rows = read_labelled(path)
+    texts, gold, skipped = rows.texts, rows.labels, len(rows.skipped)
     if not texts:
-        raise ValueError(f"no row with both text and a known label ({skipped} skipped)")
+        first = f"; first: {rows.skipped[0]}" if rows.skipped else ""
+        raise ValueError(f"no row with both text and a known label ({skipped} skipped{first})")
     classifier = classifier or default_classifier()
     predicted: list[str] = []
     for start in range(0, len(texts), batch_size):

@@ -260,3 +260,22 @@ def test_bulk_runs_ask_the_summariser_for_its_batch_decoding(tmp_path):
     config = BatchConfig(inputs=[src], output=tmp_path / "b.jsonl", beams=4, source_tokens=320)
     batch.run_batch(config, summarizer=Bulk())
     assert asked == [(None, None), (4, 320)]
+
+
+def test_read_labelled_keeps_ids_accepts_chinese_names_and_skips_or_refuses_bad_rows(tmp_path):
+    pytest.importorskip("nlp.io")
+    src = _write_jsonl(
+        tmp_path / "gold.jsonl",
+        [
+            {"id": "a", "text": "派出所民警开展治安巡逻。", "label": "public_security"},
+            {"id": "b", "title": "水库", "body": "水利局部署水库防汛。", "label": "水利"},
+            {"id": "c", "text": "没有标签"},
+            {"id": "d", "text": "标签写错了", "label": "sports"},
+        ],
+    )
+    rows = batch.read_labelled(src)
+    assert rows.ids == ["a", "b"] and rows.labels == ["public_security", "water_management"]
+    assert rows.texts[1] == "水库\n水利局部署水库防汛。"
+    assert rows.skipped == ["c: no 'label' field", "d: unknown label 'sports'"]
+    with pytest.raises(ValueError, match="record c: no 'label' field"):
+        batch.read_labelled(src, strict=True)

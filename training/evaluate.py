@@ -90,17 +90,12 @@ def _match(gold: dict, articles):
 
 
 def load_file(path: Path) -> LabelledSet:
-    """A labelled JSONL or CSV file (``text`` or ``title`` + ``body``, ``label``)."""
-    from nlp.io import iter_records
+    """A labelled JSONL or CSV file (``text`` or ``title`` + ``body``, ``label``); a bad row
+    stops the run (the harness scores whole files or nothing)."""
+    from nlp.batch import read_labelled
 
-    texts, labels, ids = [], [], []
-    for rec in iter_records([path], extra_fields=("label",)):
-        if rec.error or rec.extra.get("label") not in LABEL2ID:
-            raise ValueError(f"{path}: record {rec.id}: {rec.error or 'missing or unknown label'}")
-        texts.append(rec.text)
-        labels.append(rec.extra["label"])
-        ids.append(rec.id)
-    return LabelledSet(path.stem, texts, labels, ids)
+    rows = read_labelled(path, strict=True)
+    return LabelledSet(path.stem, rows.texts, rows.labels, rows.ids)
 
 
 def rules_predictor() -> Predictor:
