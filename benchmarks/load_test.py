@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from nlp.appserver import AppProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seeds" / "000_cd28cbcedefb48dc.txt"
@@ -99,39 +97,6 @@ def load_texts(n: int) -> list[str]:
     from nlp.pipeline import split_articles
 
     return [a.text for a in split_articles(SEED.read_text(encoding="utf-8"))]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(fake: bool, timeout: float) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-    if fake:
-        env["NEWSDESK_FAKE_MODELS"] = "1"
-    else:
-        env.pop("NEWSDESK_FAKE_MODELS", None)
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(1)
-    proc.terminate()
-    raise RuntimeError(f"app did not start within {timeout}s")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -220,17 +185,12 @@ def main(argv: list[str] | None = None) -> int:
         config.models = "real" if real_models_available() else "fake"
     texts = load_texts(config.texts)
     page = SEED.read_text(encoding="utf-8") if SEED.exists() else None
-    proc = None
-    url = config.url
-    if not url:
+    if config.url:
+        result = run_load(config, config.url, texts, page)
+    else:
         print(f"starting app with {config.models} models ...", file=sys.stderr)
-        proc, url = start_app(config.models == "fake", config.startup_timeout)
-    try:
-        result = run_load(config, url, texts, page)
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
+        with AppProcess(config.models == "fake", config.startup_timeout) as app:
+            result = run_load(config, app.url, texts, page)
     print(
         f"models={result.models} callers={result.callers} seconds={result.seconds} "
         f"requests={result.requests} errors={result.errors} "

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from nlp.appserver import AppProcess
 
 pytestmark = pytest.mark.browser
 
@@ -45,56 +44,6 @@ def _squash(text: str) -> str:
     return "".join(text.split())
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_app(fake: bool, timeout: float) -> tuple[subprocess.Popen, str, Path]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-    if fake:
-        env["NEWSDESK_FAKE_MODELS"] = "1"
-    else:
-        env.pop("NEWSDESK_FAKE_MODELS", None)
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"newsdesk-app-{port}.log"
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py")],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return proc, url, log
-        except OSError:
-            time.sleep(0.5)
-    proc.terminate()
-    raise RuntimeError(f"app did not answer on {url} within {timeout}s:\n{log.read_text()[-3000:]}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
@@ -108,9 +57,8 @@ def browser():
 
 @pytest.fixture(scope="module")
 def fake_app():
-    proc, url, _ = _start_app(fake=True, timeout=120)
-    yield url
-    _stop(proc)
+    with AppProcess(fake=True, timeout=120) as app:
+        yield app.url
 
 
 def _paste_seed_and_analyse(page, url: str, timeout_ms: int) -> tuple[float, list[dict]]:
@@ -183,18 +131,15 @@ def test_paste_seed_page_real_models(browser):
     if missing := _missing_models():
         pytest.skip(f"trained models not found: {', '.join(missing)}")
 
-    proc, url, log = _start_app(fake=False, timeout=600)
-    try:
+    with AppProcess(fake=False, timeout=600) as app:
         page = browser.new_page()
-        seconds, cards = _paste_seed_and_analyse(page, url, timeout_ms=300_000)
+        seconds, cards = _paste_seed_and_analyse(page, app.url, timeout_ms=300_000)
         print(f"\nseed page, real models: {len(cards)} cards {seconds:.2f} s after the click")
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "paste_real.png"), full_page=True)
         page.close()
-    finally:
-        _stop(proc)
     gold = _gold()
-    assert "测试模式" not in log.read_text()
+    assert "测试模式" not in app.log.read_text()
     assert [_squash(c["title"]) for c in cards] == [_squash(g["title"]) for g in gold]
     assert all(c["label"] in LABELS for c in cards)
     agree = sum(c["label"] == g["label"] for c, g in zip(cards, gold, strict=True))
