@@ -31,6 +31,7 @@ from nlp.types import Classification
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "models" / "classifier"
 ARTIFACT = "classifier"
+LEXICAL = "lexical.npz"  # the char TF-IDF model blended in when ``lexical_weight`` > 0
 
 
 @dataclass
@@ -50,6 +51,10 @@ class ClassifierConfig:
         default=(0.0,) * len(LABELS), metadata={"help": "calibration offset per label"}
     )
     low_confidence: float = field(default=0.6, metadata={"help": "flag below this top prob"})
+    lexical_weight: float = field(
+        default=0.0,
+        metadata={"help": "weight of the char TF-IDF model (lexical.npz) in the log-linear blend"},
+    )
     precision: str = field(
         default="bf16", metadata={"help": "shipped inference: one of nlp.precision.PRECISIONS"}
     )
@@ -64,6 +69,8 @@ class ClassifierConfig:
             raise ValueError(f"head_tokens must be in 1..max_length-2, got {self.head_tokens!r}")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be positive, got {self.temperature!r}")
+        if not 0.0 <= self.lexical_weight < 1.0:
+            raise ValueError(f"lexical_weight must be in [0, 1), got {self.lexical_weight!r}")
         check_precision(self.precision)
         if tuple(self.labels) != LABELS:
             raise ValueError(f"model labels {self.labels!r} differ from nlp.labels {LABELS!r}")
@@ -152,6 +159,7 @@ class DomainClassifier:
         precision: one of :data:`nlp.precision.PRECISIONS` (``fp32``, ``bf16`` autocast,
             ``bf16_weights``, ``int8``); default: the shipped setting in the model's config.
         base: an already loaded base ``BertModel`` to adapt (a fresh copy is made).
+        lexical_weight: override the config's blend weight (``0``: the encoder alone).
     """
 
     def __init__(
@@ -160,6 +168,7 @@ class DomainClassifier:
         precision: str | None = None,
         base=None,
         batch_size: int = 32,
+        lexical_weight: float | None = None,
     ):
         import copy
 
@@ -169,6 +178,13 @@ class DomainClassifier:
         if {int(k): v for k, v in meta["id2label"].items()} != ID2LABEL:
             raise ValueError(f"{model_dir}: saved label map {meta['id2label']} != nlp.labels")
         self.cfg = ClassifierConfig(**meta["config"])
+        if lexical_weight is not None:
+            self.cfg.lexical_weight = lexical_weight
+        self.lexical = None
+        if self.cfg.lexical_weight > 0:
+            from nlp.lexical import LexicalModel
+
+            self.lexical = LexicalModel.load(Path(model_dir) / LEXICAL)
         self.meta = meta
         precision = precision or self.cfg.precision
         self.tokenizer = load_tokenizer()
@@ -205,9 +221,18 @@ class DomainClassifier:
         np.add.at(counts, owners, 1)
         return pooled / np.maximum(counts, 1)[:, None]
 
+    def scores(self, texts: list[str], strategy: str | None = None) -> np.ndarray:
+        """Uncalibrated scores: the encoder's logits, or with a lexical model the blend
+        ``(1 - w) · log_softmax(logits) + w · log p_lexical``."""
+        z = self.logits(texts, strategy)
+        if self.lexical is None:
+            return z
+        w = self.cfg.lexical_weight
+        return (1 - w) * log_softmax(z) + w * self.lexical.log_proba(texts)
+
     def predict_proba(self, texts: list[str], strategy: str | None = None) -> np.ndarray:
         """Calibrated probabilities over :data:`nlp.labels.LABELS`."""
-        z = self.logits(texts, strategy) / self.cfg.temperature + np.array(self.cfg.class_bias)
+        z = self.scores(texts, strategy) / self.cfg.temperature + np.array(self.cfg.class_bias)
         return softmax(z)
 
     def predict(self, texts: list[str], explain: bool = False) -> list[Classification]:
@@ -246,6 +271,11 @@ class DomainClassifier:
             best = sorted(int(i) for i in np.argsort(-p)[:k] if p[i] >= 0.5)
             out.append([group[i] for i in best])
         return out
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    z = x - x.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
 def softmax(x: np.ndarray) -> np.ndarray:

@@ -130,13 +130,9 @@ def _full_proba(clf, x) -> np.ndarray:
 
 
 def tfidf_predictor(train: LabelledSet) -> Predictor:
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from nlp.lexical import LexicalModel
 
-    vec = TfidfVectorizer(
-        analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True, max_features=200_000
-    )
-    clf = _fit_lr(vec.fit_transform(train.texts), train.labels)
-    return lambda texts: _full_proba(clf, vec.transform(texts))
+    return LexicalModel.fit(train.texts, train.labels).proba
 
 
 def frozen_predictor(train: LabelledSet) -> Predictor:
@@ -147,11 +143,14 @@ def frozen_predictor(train: LabelledSet) -> Predictor:
 
 
 def finetuned_predictor(
-    model_dir: Path, precision: str | None = None, strategy: str | None = None
+    model_dir: Path,
+    precision: str | None = None,
+    strategy: str | None = None,
+    lexical_weight: float | None = None,
 ) -> Predictor:
     from nlp.classify import DomainClassifier
 
-    clf = DomainClassifier(model_dir, precision=precision)
+    clf = DomainClassifier(model_dir, precision=precision, lexical_weight=lexical_weight)
     return lambda texts: clf.predict_proba(texts, strategy=strategy)
 
 
@@ -217,6 +216,7 @@ def run(args: argparse.Namespace) -> list[dict]:
     sets += [load_file(p) for p in args.files]
     models: dict[str, Predictor] = {"finetuned": finetuned_predictor(args.model_dir)}
     if args.variants:
+        models["finetuned_encoder_only"] = finetuned_predictor(args.model_dir, lexical_weight=0.0)
         models["finetuned_chunks"] = finetuned_predictor(args.model_dir, strategy="chunks")
         models["finetuned_bf16"] = finetuned_predictor(args.model_dir, precision="bf16")
         models["finetuned_bf16_weights"] = finetuned_predictor(

@@ -1,8 +1,9 @@
 """Export trained runs into the committed model folders, with their post-training settings.
 
-Classifier: copies the adapters + head, then fits the calibration on the dev split: a
-temperature and one offset per class (minimising negative log-likelihood), and records dev
-ECE and macro-F1 before and after.
+Classifier: copies the adapters + head; with ``--lexical`` fits the char TF-IDF model on the
+train split and picks its blend weight on dev (kept only when it raises dev macro-F1); then
+fits the calibration on the dev split: a temperature and one offset per class (minimising
+negative log-likelihood), and records dev ECE and macro-F1 before and after.
 Summariser: copies encoder adapters + decoder and records ``free_order`` (decoder pieces by
 frequency in the training headlines; the first ``free_pieces`` may always be generated, the
 rest only when the article contains them).
@@ -65,24 +66,62 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray, bias: bool = False) -> tu
     return float(log_t.detach().exp()), offsets
 
 
+LEXICAL_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+
+
+def choose_lexical_weight(
+    logits: np.ndarray, lexical_log_proba: np.ndarray, y: np.ndarray
+) -> tuple[float, dict]:
+    """The blend weight with the best dev macro-F1 (the smallest among ties) and every
+    weight's dev macro-F1."""
+    from nlp.classify import log_softmax
+    from training.train_classifier import macro_f1
+
+    f1 = {}
+    for w in LEXICAL_GRID:
+        blend = (1 - w) * log_softmax(logits) + w * lexical_log_proba
+        f1[w] = round(macro_f1(y, blend.argmax(1)), 4)
+    best = max(LEXICAL_GRID, key=lambda w: (f1[w], -w))
+    return best, f1
+
+
 def export_classifier(
-    run_dir: Path, out: Path = MODELS / "classifier", max_length: int = 0, head_tokens: int = 0
+    run_dir: Path,
+    out: Path = MODELS / "classifier",
+    max_length: int = 0,
+    head_tokens: int = 0,
+    lexical: bool = False,
 ) -> dict:
     """Copy a classifier run, set its reading window (``max_length``/``head_tokens``, when
-    given) and fit its calibration on dev."""
-    from nlp.classify import DomainClassifier, softmax
+    given), with ``lexical`` fit the char TF-IDF model on train and its blend weight on dev,
+    and fit the calibration on dev."""
+    from nlp.classify import LEXICAL, DomainClassifier, softmax
+    from nlp.lexical import LexicalModel
     from nlp.metrics import expected_calibration_error
     from training.evaluate import load_split
     from training.train_classifier import macro_f1
 
     meta = _copy(run_dir, out, "classifier")
+    (out / LEXICAL).unlink(missing_ok=True)
+    meta["config"]["lexical_weight"] = 0.0
     if max_length:
         meta["config"].update(max_length=max_length, head_tokens=head_tokens or max_length * 3 // 4)
-        (out / "classifier.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))
+    (out / "classifier.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))
     dev = load_split("dev")
     clf = DomainClassifier(out)
     logits = clf.logits(dev.texts)
     y = np.array([LABEL2ID[v] for v in dev.labels])
+    if lexical:
+        train = load_split("train")
+        lex = LexicalModel.fit(train.texts, train.labels)
+        weight, by_weight = choose_lexical_weight(logits, lex.log_proba(dev.texts), y)
+        meta["lexical"] = {"fit_on": "train", "dev_macro_f1_by_weight": by_weight}
+        if weight > 0:
+            lex.save(out / LEXICAL)
+            meta["config"]["lexical_weight"] = weight
+            (out / "classifier.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))
+            clf = DomainClassifier(out)
+            logits = clf.scores(dev.texts)
     # Offsets are kept only when they do not cost dev macro-F1 (NLL-optimal offsets can move
     # rare-class decisions the wrong way); the temperature alone never changes a decision.
     temp, offsets = fit_temperature(logits, y, bias=True)
@@ -134,10 +173,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--max-length", type=int, default=0, help="classifier window (tokens)")
     ap.add_argument("--head-tokens", type=int, default=0, help="classifier head part")
+    ap.add_argument(
+        "--lexical",
+        action="store_true",
+        help="classifier: blend in a char TF-IDF model, weight chosen on dev",
+    )
     args = ap.parse_args(argv)
     if args.model == "classifier":
         export_classifier(
-            args.run_dir, args.out or MODELS / "classifier", args.max_length, args.head_tokens
+            args.run_dir,
+            args.out or MODELS / "classifier",
+            args.max_length,
+            args.head_tokens,
+            lexical=args.lexical,
         )
     else:
         export_summarizer(args.run_dir, args.pack, args.out or MODELS / "summarizer")
