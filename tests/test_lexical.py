@@ -51,3 +51,15 @@ def test_blend_weight_is_the_best_on_dev_and_the_smallest_among_ties():
     best = max(by_weight.values())
     assert by_weight[weight] == best > by_weight[0.0]
     assert all(by_weight[w] < best for w in by_weight if w < weight)
+
+
+def test_a_blend_that_gains_too_little_on_dev_is_not_used():
+    pytest.importorskip("torch")
+    from training.export import choose_lexical_weight
+
+    y = np.array([LABEL2ID["other"]] * 2)
+    logits = np.zeros((2, len(LABELS)))
+    logits[:, LABEL2ID["other"]] = 1.0  # already right: nothing to gain
+    lex = np.log(np.full((2, len(LABELS)), 1 / len(LABELS)))
+    weight, by_weight = choose_lexical_weight(logits, lex, y)
+    assert weight == 0.0 and by_weight[0.0] == max(by_weight.values())

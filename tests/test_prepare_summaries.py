@@ -203,24 +203,23 @@ def test_evaluate_main_smoke(tiny_corpus, tmp_path):
     assert json.loads((tmp_path / "rep" / "metrics.json").read_text("utf-8"))["n"] == 10
 
 
-def test_model_predictions_accepts_each_summariser_shape(monkeypatch):
-    class Headlines:
-        def headlines(self, texts):
+def test_model_predictions_use_interactive_or_bulk_decoding(monkeypatch):
+    calls = []
+
+    class Fake:
+        def headlines(self, texts, **decoding):
+            calls.append(decoding)
             return [t[:3] for t in texts]
 
-    class Batch:
-        def summarize_batch(self, texts):
-            return [types.SimpleNamespace(summary=t[:2]) for t in texts]
+        def for_batch(self):
+            return types.SimpleNamespace(num_beams=2, max_source_tokens=192, batch_size=64)
 
-    for summarizer, expected in (
-        (Headlines(), ["水利部", "国务院"]),
-        (Batch(), ["水利", "国务"]),
-        (lambda text: text[:1], ["水", "国"]),
-    ):
-        fake = types.ModuleType("nlp.summarize")
-        fake.get_summarizer = lambda s=summarizer: s
-        monkeypatch.setitem(sys.modules, "nlp.summarize", fake)
-        assert model_predictions(["水利部部署", "国务院召开"]) == expected
+    fake = types.ModuleType("nlp.summarize")
+    fake.get_summarizer = Fake
+    monkeypatch.setitem(sys.modules, "nlp.summarize", fake)
+    assert model_predictions(["水利部部署", "国务院召开"]) == ["水利部", "国务院"]
+    assert model_predictions(["水利部部署"], bulk=True) == ["水利部"]
+    assert calls == [{}, {"num_beams": 2, "max_source_tokens": 192, "batch_size": 64}]
 
 
 @pytest.mark.slow

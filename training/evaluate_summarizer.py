@@ -28,7 +28,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import statistics
 import time
@@ -138,17 +137,21 @@ def summary_baselines(
     }
 
 
-def model_predictions(bodies: Sequence[str]) -> list[str]:
-    """Summaries from :func:`nlp.summarize.get_summarizer` (``ImportError`` if it is absent)."""
-    module = importlib.import_module("nlp.summarize")
-    summarizer = module.get_summarizer()
-    if hasattr(summarizer, "headlines"):
-        results = list(summarizer.headlines(list(bodies)))
-    elif hasattr(summarizer, "summarize_batch"):
-        results = list(summarizer.summarize_batch(list(bodies)))
-    else:
-        results = [summarizer(b) for b in bodies]
-    return [r if isinstance(r, str) else r.summary for r in results]
+def model_predictions(bodies: Sequence[str], bulk: bool = False) -> list[str]:
+    """Headlines from the shipped summariser: its interactive decoding, or with ``bulk`` the
+    settings of bulk runs (:meth:`nlp.summarize.Summarizer.for_batch`)."""
+    from nlp.summarize import get_summarizer
+
+    model = get_summarizer()
+    if not bulk:
+        return model.headlines(list(bodies))
+    b = model.for_batch()
+    return model.headlines(
+        list(bodies),
+        num_beams=b.num_beams,
+        max_source_tokens=b.max_source_tokens,
+        batch_size=b.batch_size,
+    )
 
 
 def _fmt(value, digits: int = 1, scale: float = 1.0) -> str:
@@ -182,6 +185,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=0, help="score only the first N pairs")
     parser.add_argument("--model", action="store_true", help="also score nlp.summarize")
     parser.add_argument(
+        "--bulk", action="store_true", help="also score the bulk-run decoding (for_batch)"
+    )
+    parser.add_argument(
         "--encoder", action="store_true", help="extractive baseline on nlp.encoder embeddings"
     )
     parser.add_argument("--n-chars", type=int, default=0, help="first-N length (0: dev median)")
@@ -207,10 +213,9 @@ def main(argv: list[str] | None = None) -> dict:
     started = time.time()
     systems = summary_baselines(bodies, n_chars, embed)
     if args.model:
-        try:
-            systems["model"] = model_predictions(bodies)
-        except (ImportError, AttributeError) as exc:
-            print(f"--model skipped: nlp.summarize.get_summarizer is not available ({exc})")
+        systems["model"] = model_predictions(bodies)
+    if args.bulk:
+        systems["model_bulk"] = model_predictions(bodies, bulk=True)
     systems["reference"] = refs
     results = {
         name: evaluate_summaries(preds, refs, bodies, n_boot=args.bootstrap)

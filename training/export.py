@@ -70,10 +70,11 @@ LEXICAL_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 
 def choose_lexical_weight(
-    logits: np.ndarray, lexical_log_proba: np.ndarray, y: np.ndarray
+    logits: np.ndarray, lexical_log_proba: np.ndarray, y: np.ndarray, min_gain: float = 0.005
 ) -> tuple[float, dict]:
-    """The blend weight with the best dev macro-F1 (the smallest among ties) and every
-    weight's dev macro-F1."""
+    """The blend weight with the best dev macro-F1 (the smallest among ties), or 0 when it
+    gains less than ``min_gain`` over the encoder alone (a second model must earn its
+    place); and every weight's dev macro-F1."""
     from nlp.classify import log_softmax
     from training.train_classifier import macro_f1
 
@@ -82,6 +83,8 @@ def choose_lexical_weight(
         blend = (1 - w) * log_softmax(logits) + w * lexical_log_proba
         f1[w] = round(macro_f1(y, blend.argmax(1)), 4)
     best = max(LEXICAL_GRID, key=lambda w: (f1[w], -w))
+    if f1[best] - f1[0.0] < min_gain:
+        best = 0.0
     return best, f1
 
 
@@ -91,6 +94,7 @@ def export_classifier(
     max_length: int = 0,
     head_tokens: int = 0,
     lexical: bool = False,
+    precision: str = "bf16_weights",
 ) -> dict:
     """Copy a classifier run, set its reading window (``max_length``/``head_tokens``, when
     given), with ``lexical`` fit the char TF-IDF model on train and its blend weight on dev,
@@ -104,6 +108,7 @@ def export_classifier(
     meta = _copy(run_dir, out, "classifier")
     (out / LEXICAL).unlink(missing_ok=True)
     meta["config"]["lexical_weight"] = 0.0
+    meta["config"]["precision"] = precision  # chosen by benchmarks/bench_classifier.py
     if max_length:
         meta["config"].update(max_length=max_length, head_tokens=head_tokens or max_length * 3 // 4)
     (out / "classifier.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))
@@ -178,6 +183,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="classifier: blend in a char TF-IDF model, weight chosen on dev",
     )
+    ap.add_argument(
+        "--precision",
+        default="bf16_weights",
+        help="classifier: shipped inference precision (benchmarks/bench_classifier.py: the "
+        "fastest within 0.5 macro-F1 points of fp32)",
+    )
     args = ap.parse_args(argv)
     if args.model == "classifier":
         export_classifier(
@@ -186,6 +197,7 @@ def main(argv: list[str] | None = None) -> None:
             args.max_length,
             args.head_tokens,
             lexical=args.lexical,
+            precision=args.precision,
         )
     else:
         export_summarizer(args.run_dir, args.pack, args.out or MODELS / "summarizer")
