@@ -2,8 +2,10 @@
 
 Writes the first ``--n`` articles of ``xwlb.jsonl.gz`` (read through :mod:`training.corpus`,
 never copied into the repo) to a temporary JSONL, runs :func:`nlp.batch.run_batch` on it
-exactly as ``python -m nlp analyze`` does, and reports articles per second, with the time
-spent inside the classifier and the summariser measured separately.
+exactly as ``python -m nlp analyze`` does (bulk decoding: ``Summarizer.for_batch``), and
+reports articles per second, with the time spent inside the classifier and the summariser
+measured separately. The baseline, in the same run, is the first ``--baseline-n`` articles
+with the app's interactive decoding (4 beams over 320 tokens).
 
     python benchmarks/bench_batch.py              # 1000 articles, real models
     python benchmarks/bench_batch.py --n 200 --batch-size 32 --segment
@@ -38,6 +40,12 @@ class Timed:
     def summarize(self, texts):
         return self._call(texts)
 
+    def for_batch(self, num_beams=None, max_source_tokens=None):
+        """Time the summariser's bulk view, as run_batch asks for it."""
+        if hasattr(self.model, "for_batch"):
+            self.model = self.model.for_batch(num_beams, max_source_tokens)
+        return self
+
 
 def write_corpus_sample(n: int, path: Path, as_text: bool = False) -> int:
     """Write the first ``n`` corpus items as JSONL; return how many.
@@ -68,7 +76,13 @@ def write_corpus_sample(n: int, path: Path, as_text: bool = False) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="corpus articles to analyse")
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, default=0, help="0: the bulk default (64)")
+    parser.add_argument(
+        "--baseline-n",
+        type=int,
+        default=200,
+        help="also run the first N articles with the app's decoding as the baseline (0: skip)",
+    )
     parser.add_argument(
         "--segment", action="store_true", help="give items as plain text and segment them"
     )
@@ -77,39 +91,69 @@ def main(argv: list[str] | None = None) -> int:
     if args.n < 1:
         parser.error(f"--n must be at least 1, got {args.n}")
 
-    from nlp.batch import BatchConfig, run_batch
+    from nlp.batch import BULK_BATCH_SIZE, BatchConfig, run_batch
     from nlp.pipeline import default_classifier, default_summarizer, models_are_fake
 
     t0 = time.perf_counter()
-    classifier = Timed(default_classifier(), "predict")
-    summarizer = Timed(default_summarizer(), "summarize")
+    base_classifier, base_summarizer = default_classifier(), default_summarizer()
     load_s = time.perf_counter() - t0
-    with tempfile.TemporaryDirectory() as tmp:
-        src, out = Path(tmp) / "sample.jsonl", Path(tmp) / "out.jsonl"
-        n = write_corpus_sample(args.n, src, as_text=args.segment)
+    batch_size = args.batch_size or BULK_BATCH_SIZE
+
+    def run(src: Path, out: Path, beams=None, source_tokens=None) -> dict:
+        classifier = Timed(base_classifier, "predict")
+        summarizer = Timed(base_summarizer, "summarize")
         config = BatchConfig(
-            inputs=[src], output=out, segment=args.segment, batch_size=args.batch_size
+            inputs=[src],
+            output=out,
+            segment=args.segment,
+            batch_size=batch_size,
+            beams=beams,
+            source_tokens=source_tokens,
         )
         stats = run_batch(config, classifier=classifier, summarizer=summarizer)
+        return {
+            "articles": stats.articles,
+            "errors": stats.errors,
+            "seconds": round(stats.seconds, 2),
+            "articles_per_s": round(stats.articles_per_s, 3),
+            "classifier_s": round(classifier.seconds, 2),
+            "summarizer_s": round(summarizer.seconds, 2),
+            "other_s": round(stats.seconds - classifier.seconds - summarizer.seconds, 2),
+        }
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "sample.jsonl"
+        n = write_corpus_sample(args.n, src, as_text=args.segment)
+        bulk = run(src, Path(tmp) / "out.jsonl")
+        baseline = None
+        cfg = getattr(base_summarizer, "cfg", None)
+        if args.baseline_n and cfg is not None:  # real model: interactive decoding, same run
+            head = Path(tmp) / "head.jsonl"
+            write_corpus_sample(args.baseline_n, head, as_text=args.segment)
+            baseline = run(head, Path(tmp) / "base.jsonl", cfg.num_beams, cfg.max_source_tokens)
     figures = {
         "models": "fake" if models_are_fake() else "real",
         "records": n,
-        "articles": stats.articles,
-        "errors": stats.errors,
-        "batch_size": args.batch_size,
+        "batch_size": batch_size,
         "segment": args.segment,
         "model_load_s": round(load_s, 2),
-        "seconds": round(stats.seconds, 2),
-        "articles_per_s": round(stats.articles_per_s, 3),
-        "classifier_s": round(classifier.seconds, 2),
-        "summarizer_s": round(summarizer.seconds, 2),
-        "other_s": round(stats.seconds - classifier.seconds - summarizer.seconds, 2),
+        **bulk,
     }
-    print(" ".join(f"{k}={v}" for k, v in figures.items()))
+    if baseline is not None:
+        figures["baseline"] = {
+            "decoding": f"{cfg.num_beams} beams over {cfg.max_source_tokens} tokens (the app's)",
+            **baseline,
+        }
+        figures["speedup_vs_baseline"] = round(
+            bulk["articles_per_s"] / baseline["articles_per_s"], 2
+        )
+    print(" ".join(f"{k}={v}" for k, v in figures.items() if k != "baseline"))
+    if baseline is not None:
+        print("baseline: " + " ".join(f"{k}={v}" for k, v in figures["baseline"].items()))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(figures, indent=2), "utf-8")
-    return 0 if stats.articles else 1
+    return 0 if bulk["articles"] else 1
 
 
 if __name__ == "__main__":
