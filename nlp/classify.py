@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.special import log_softmax
 from torch import nn
 
 from nlp.labels import ID2LABEL, LABELS
@@ -227,8 +228,7 @@ class DomainClassifier:
         z = self.logits(texts, strategy)
         if self.lexical is None:
             return z
-        w = self.cfg.lexical_weight
-        return (1 - w) * log_softmax(z) + w * self.lexical.log_proba(texts)
+        return blend_scores(z, self.lexical.log_proba(texts), self.cfg.lexical_weight)
 
     def predict_proba(self, texts: list[str], strategy: str | None = None) -> np.ndarray:
         """Calibrated probabilities over :data:`nlp.labels.LABELS`."""
@@ -273,9 +273,10 @@ class DomainClassifier:
         return out
 
 
-def log_softmax(x: np.ndarray) -> np.ndarray:
-    z = x - x.max(axis=-1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+def blend_scores(logits: np.ndarray, lexical_log_proba: np.ndarray, weight: float) -> np.ndarray:
+    """The log-linear blend of encoder and lexical model, ``(1 - w) · log_softmax(logits) +
+    w · log p_lexical`` (what :meth:`DomainClassifier.scores` returns with a lexical model)."""
+    return (1 - weight) * log_softmax(logits, axis=-1) + weight * lexical_log_proba
 
 
 def softmax(x: np.ndarray) -> np.ndarray:

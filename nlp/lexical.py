@@ -58,9 +58,10 @@ class LexicalModel:
 
     def log_proba(self, texts: list[str]) -> np.ndarray:
         """``(len(texts), 6)`` log-probabilities."""
+        from scipy.special import log_softmax
+
         z = np.asarray(self.vectorizer.transform(texts) @ self.coef.T) + self.intercept
-        z = z - z.max(axis=1, keepdims=True)
-        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return log_softmax(z, axis=1)
 
     def proba(self, texts: list[str]) -> np.ndarray:
         return np.exp(self.log_proba(texts))

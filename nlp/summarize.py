@@ -80,7 +80,10 @@ class SummarizerConfig:
         if self.max_source_tokens > 512:
             raise ValueError(f"max_source_tokens must be <= 512, got {self.max_source_tokens!r}")
         if self.num_beams < 1 or self.batch_num_beams < 1:
-            raise ValueError(f"beam widths must be >= 1, got {self.num_beams!r}")
+            raise ValueError(
+                f"beam widths must be >= 1, got num_beams={self.num_beams!r}, "
+                f"batch_num_beams={self.batch_num_beams!r}"
+            )
         if not 8 <= self.batch_source_tokens <= self.max_source_tokens:
             raise ValueError(
                 f"batch_source_tokens must be in 8..{self.max_source_tokens}, "
@@ -373,15 +376,18 @@ class BatchSummarizer:
     max_source_tokens: int
     batch_size: int = 64
 
+    def _decoding(self) -> dict:
+        return {
+            "num_beams": self.num_beams,
+            "max_source_tokens": self.max_source_tokens,
+            "batch_size": self.batch_size,
+        }
+
+    def headlines(self, texts: list[str]) -> list[str]:
+        return self.model.headlines(texts, **self._decoding())
+
     def summarize(self, texts: list[str], k_sentences: int = 3, k_keywords: int = 8):
-        return self.model.summarize(
-            texts,
-            k_sentences,
-            k_keywords,
-            num_beams=self.num_beams,
-            max_source_tokens=self.max_source_tokens,
-            batch_size=self.batch_size,
-        )
+        return self.model.summarize(texts, k_sentences, k_keywords, **self._decoding())
 
 
 _cached: Summarizer | None = None

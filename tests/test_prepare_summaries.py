@@ -204,6 +204,8 @@ def test_evaluate_main_smoke(tiny_corpus, tmp_path):
 
 
 def test_model_predictions_use_interactive_or_bulk_decoding(monkeypatch):
+    from nlp.summarize import BatchSummarizer
+
     calls = []
 
     class Fake:
@@ -212,7 +214,7 @@ def test_model_predictions_use_interactive_or_bulk_decoding(monkeypatch):
             return [t[:3] for t in texts]
 
         def for_batch(self):
-            return types.SimpleNamespace(num_beams=2, max_source_tokens=192, batch_size=64)
+            return BatchSummarizer(self, num_beams=2, max_source_tokens=192)
 
     fake = types.ModuleType("nlp.summarize")
     fake.get_summarizer = Fake

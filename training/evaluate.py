@@ -154,10 +154,6 @@ def finetuned_predictor(
     return lambda texts: clf.predict_proba(texts, strategy=strategy)
 
 
-def _config(model_dir: Path) -> dict:
-    return json.loads((Path(model_dir) / "classifier.json").read_text())["config"]
-
-
 def score(name: str, probs: np.ndarray, data: LabelledSet) -> dict:
     pred = [LABELS[i] for i in probs.argmax(1)]
     m = classification_metrics(data.labels, pred, LABELS)
@@ -220,7 +216,9 @@ def run(args: argparse.Namespace) -> list[dict]:
     sets += [load_file(p) for p in args.files]
     models: dict[str, Predictor] = {"finetuned": finetuned_predictor(args.model_dir)}
     if args.variants:
-        if _config(args.model_dir).get("lexical_weight", 0.0) > 0:
+        from nlp.classify import load_config
+
+        if load_config(args.model_dir).lexical_weight > 0:
             models["finetuned_encoder_only"] = finetuned_predictor(
                 args.model_dir, lexical_weight=0.0
             )

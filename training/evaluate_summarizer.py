@@ -143,15 +143,7 @@ def model_predictions(bodies: Sequence[str], bulk: bool = False) -> list[str]:
     from nlp.summarize import get_summarizer
 
     model = get_summarizer()
-    if not bulk:
-        return model.headlines(list(bodies))
-    b = model.for_batch()
-    return model.headlines(
-        list(bodies),
-        num_beams=b.num_beams,
-        max_source_tokens=b.max_source_tokens,
-        batch_size=b.batch_size,
-    )
+    return (model.for_batch() if bulk else model).headlines(list(bodies))
 
 
 def _fmt(value, digits: int = 1, scale: float = 1.0) -> str:

@@ -75,13 +75,12 @@ def choose_lexical_weight(
     """The blend weight with the best dev macro-F1 (the smallest among ties), or 0 when it
     gains less than ``min_gain`` over the encoder alone (a second model must earn its
     place); and every weight's dev macro-F1."""
-    from nlp.classify import log_softmax
+    from nlp.classify import blend_scores
     from training.train_classifier import macro_f1
 
     f1 = {}
     for w in LEXICAL_GRID:
-        blend = (1 - w) * log_softmax(logits) + w * lexical_log_proba
-        f1[w] = round(macro_f1(y, blend.argmax(1)), 4)
+        f1[w] = round(macro_f1(y, blend_scores(logits, lexical_log_proba, w).argmax(1)), 4)
     best = max(LEXICAL_GRID, key=lambda w: (f1[w], -w))
     if f1[best] - f1[0.0] < min_gain:
         best = 0.0
@@ -99,7 +98,7 @@ def export_classifier(
     """Copy a classifier run, set its reading window (``max_length``/``head_tokens``, when
     given), with ``lexical`` fit the char TF-IDF model on train and its blend weight on dev,
     and fit the calibration on dev."""
-    from nlp.classify import LEXICAL, DomainClassifier, softmax
+    from nlp.classify import LEXICAL, DomainClassifier, blend_scores, softmax
     from nlp.lexical import LexicalModel
     from nlp.metrics import expected_calibration_error
     from training.evaluate import load_split
@@ -119,14 +118,13 @@ def export_classifier(
     if lexical:
         train = load_split("train")
         lex = LexicalModel.fit(train.texts, train.labels)
-        weight, by_weight = choose_lexical_weight(logits, lex.log_proba(dev.texts), y)
+        lex_dev = lex.log_proba(dev.texts)
+        weight, by_weight = choose_lexical_weight(logits, lex_dev, y)
         meta["lexical"] = {"fit_on": "train", "dev_macro_f1_by_weight": by_weight}
         if weight > 0:
             lex.save(out / LEXICAL)
             meta["config"]["lexical_weight"] = weight
-            (out / "classifier.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))
-            clf = DomainClassifier(out)
-            logits = clf.scores(dev.texts)
+            logits = blend_scores(logits, lex_dev, weight)  # = DomainClassifier(out).scores
     # Offsets are kept only when they do not cost dev macro-F1 (NLL-optimal offsets can move
     # rare-class decisions the wrong way); the temperature alone never changes a decision.
     temp, offsets = fit_temperature(logits, y, bias=True)
