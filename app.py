@@ -25,9 +25,10 @@ import gradio as gr
 
 from nlp import batch as nlp_batch
 from nlp import pipeline
+from nlp.evaluation import labelled as nlp_labelled
 from nlp.labels import DISPLAY_NAMES, LABELS
-from nlp.pipeline import MAX_CHARS, InputError, ModelUnavailable
-from nlp.types import ArticleResult
+from nlp.pipeline import MAX_CHARS
+from nlp.types import ArticleResult, InputError, ModelUnavailable
 
 log = logging.getLogger("newsdesk.app")
 
@@ -335,7 +336,7 @@ def evaluate_file(path: str | None):
         return _fail(problem), [], None
     out_dir = Path(tempfile.mkdtemp(prefix="newsdesk-eval-"))
     try:
-        report = nlp_batch.evaluate_file(path, out_dir=out_dir)
+        report = nlp_labelled.evaluate_file(path, out_dir=out_dir)
     except ModelUnavailable:
         log.exception("model unavailable")
         return _fail(MESSAGES["no_model"]), [], None

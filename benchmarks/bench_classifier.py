@@ -13,7 +13,7 @@ import time
 
 import torch
 
-from nlp.classify import MODEL_DIR, DomainClassifier
+from nlp.classifier import DomainClassifier
 from nlp.encoder import load_base
 from nlp.labels import LABELS
 from nlp.metrics import classification_metrics
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     base = load_base()[0]
     rows = []
     for precision in PRECISIONS:
-        clf = DomainClassifier(MODEL_DIR, precision=precision, base=base)
+        clf = DomainClassifier(precision=precision, base=base)
         clf.predict(texts[:8])  # warm-up
         t0 = time.perf_counter()
         probs = clf.predict_proba(texts)

@@ -14,7 +14,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from nlp.summarize import Summarizer
+from nlp.summarizer import Summarizer
 
 PAIRS = Path.home() / ".cache" / "newsdesk" / "summaries" / "test.jsonl"
 

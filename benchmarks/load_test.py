@@ -22,10 +22,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from nlp.appserver import AppProcess
+from nlp import paths
+from tests.appserver import AppProcess
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seeds" / "000_cd28cbcedefb48dc.txt"
+SEED = paths.seed_page()
 
 
 @dataclass
@@ -71,13 +72,7 @@ class LoadResult:
 
 def real_models_available() -> bool:
     """True when the trained classifier and summariser artifacts are on disk."""
-    import importlib
-
-    try:
-        dirs = [importlib.import_module(f"nlp.{m}").MODEL_DIR for m in ("classify", "summarize")]
-    except Exception:  # noqa: BLE001 - no model code yet means no real models
-        return False
-    return all(Path(d).is_dir() for d in dirs)
+    return all(paths.model_dir(m).is_dir() for m in ("classifier", "summarizer"))
 
 
 def load_texts(n: int) -> list[str]:

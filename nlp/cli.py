@@ -235,16 +235,16 @@ def _run_per_record(args: argparse.Namespace, predict: Callable[[list[str]], lis
 
 
 def _run_classify(args: argparse.Namespace) -> int:
-    from nlp.classify import get_classifier
+    from nlp.pipeline import default_classifier
 
-    return _run_per_record(args, get_classifier().predict)
+    return _run_per_record(args, default_classifier().predict)
 
 
 def _run_summarize(args: argparse.Namespace) -> int:
-    from nlp.summarize import get_summarizer
+    from nlp.pipeline import default_summarizer
 
     return _run_per_record(
-        args, get_summarizer().for_batch(args.beams, args.source_tokens).summarize
+        args, default_summarizer().for_batch(args.beams, args.source_tokens).summarize
     )
 
 

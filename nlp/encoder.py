@@ -28,10 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
+from nlp import paths
+
 BUILD_VERSION = 2  # bump when the conversion below changes
 QK = 32  # weights per 4-bit block
 _BLOCK_BYTES = 2 + QK // 2
-CACHE_DIR = Path(os.environ.get("NEWSDESK_CACHE", Path.home() / ".cache" / "newsdesk"))
 
 
 def wheel_model_path() -> Path:
@@ -236,7 +237,7 @@ def _cache_key(path: Path) -> str:
 def base_dir(path: str | Path | None = None) -> Path:
     """Directory of the cached ``transformers`` model + tokenizer, building it when missing."""
     src = Path(path) if path else wheel_model_path()
-    out = CACHE_DIR / f"e5-small-{_cache_key(src)}"
+    out = paths.cache_dir() / f"e5-small-{_cache_key(src)}"
     if (out / "done.json").exists():
         return out
     import torch

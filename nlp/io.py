@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from nlp.text import has_chinese
+from nlp.types import InputError
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 """Largest text (one TXT file, one row's text) accepted; bigger inputs get a clear error."""
@@ -43,10 +44,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-
-
-class InputError(Exception):
-    """An input that cannot be used; ``str(err)`` is one line naming the file and the problem."""
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Character n-gram TF-IDF + logistic regression: a small lexical model over the six labels.
 
 Used two ways: as a baseline in the evaluation harness, and blended with the fine-tuned
-encoder in :class:`nlp.classify.DomainClassifier` (log-linear, weight chosen on dev by
+encoder in :class:`nlp.classifier.DomainClassifier` (log-linear, weight chosen on dev by
 ``training.export``). Exact surface words (机构名, 政策名) are what it sees well, where the
 encoder reads 256 tokens of meaning; the two make different mistakes.
 

@@ -6,11 +6,12 @@ per article. :func:`classify` and :func:`summarize` do one step for one article.
 
 The models are injectable: every function takes ``classifier=`` and ``summarizer=`` objects
 with ``predict(list[str]) -> list[Classification]`` and ``summarize(list[str]) -> list[Summary]``.
-Left out, the real ones (:func:`nlp.classify.get_classifier`, :func:`nlp.summarize.get_summarizer`)
-are loaded once, lazily, under a lock, so concurrent first requests load them only once.
+Left out, the real ones (:class:`nlp.classifier.DomainClassifier`, :class:`nlp.summarizer.Summarizer`)
+are loaded once per process, lazily, under a lock (:func:`default_classifier`,
+:func:`default_summarizer`: the one model cache), so concurrent first requests load them once.
 
 Test-only switch: with the environment variable ``NEWSDESK_FAKE_MODELS=1`` the default models
-are :class:`KeywordClassifier` and :class:`LeadSummarizer`, two small keyword/lead-sentence
+are :class:`nlp.testing.KeywordClassifier` and :class:`nlp.testing.LeadSummarizer`, two small keyword/lead-sentence
 stand-ins that need no weights. It exists so the browser tests, the batch kill-and-resume test
 and the load test can start the app or CLI in a subprocess quickly. Outputs made that way say
 so (:func:`models_are_fake`); never set it in production.
@@ -25,20 +26,20 @@ Example::
 from __future__ import annotations
 
 import inspect
-import math
-import os
-import re
 import threading
-import time
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Protocol
 
-from nlp.labels import LABELS
-from nlp.types import Article, ArticleResult, Classification, Summary
+from nlp import paths
+from nlp.types import (
+    Article,
+    ArticleResult,
+    Classification,
+    InputError,
+    ModelUnavailable,
+    Summary,
+)
 
-FAKE_MODELS_ENV = "NEWSDESK_FAKE_MODELS"
 MAX_CHARS = 200_000  # a full newspaper page is ~20k characters; 10x that is surely a mistake
 DEFAULT_BATCH_SIZE = 16
 
@@ -59,22 +60,6 @@ class Summarizer(Protocol):
     def summarize(self, texts: list[str]) -> list[Summary]: ...
 
 
-class InputError(ValueError):
-    """Input the pipeline refuses, with a machine-readable ``code`` the faces translate.
-
-    Codes: ``empty`` (nothing but whitespace), ``too_long`` (over ``MAX_CHARS``),
-    ``binary`` (looks like a binary file, not text).
-    """
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-
-
-class ModelUnavailable(RuntimeError):
-    """A default model could not be loaded (missing or broken artifacts); the cause is chained."""
-
-
 # --------------------------------------------------------------------------- models
 
 
@@ -83,24 +68,27 @@ _models: dict[str, object] = {}
 
 
 def models_are_fake() -> bool:
-    """True when the test-only switch ``NEWSDESK_FAKE_MODELS=1`` is on."""
-    return os.environ.get(FAKE_MODELS_ENV, "") == "1"
+    """True when the test-only switch ``NEWSDESK_FAKE_MODELS=1`` is on (see :mod:`nlp.testing`)."""
+    return paths.fake_models()
 
 
 def _load(kind: str) -> object:
     """Create the default model of ``kind`` ("classifier" or "summarizer")."""
     if models_are_fake():
+        from nlp.testing import KeywordClassifier, LeadSummarizer
+
         return KeywordClassifier() if kind == "classifier" else LeadSummarizer()
     if kind == "classifier":
-        from nlp.classify import get_classifier
+        from nlp.classifier import DomainClassifier
 
-        return get_classifier()
-    from nlp.summarize import get_summarizer
+        return DomainClassifier()
+    from nlp.summarizer import Summarizer
 
-    return get_summarizer()
+    return Summarizer()
 
 
 def _cached(kind: str) -> object:
+    """The one model cache: each default model is loaded once per process, under a lock."""
     key = f"{kind}:{'fake' if models_are_fake() else 'real'}"
     model = _models.get(key)
     if model is None:
@@ -110,7 +98,8 @@ def _cached(kind: str) -> object:
                 try:
                     model = _load(kind)
                 except Exception as exc:  # noqa: BLE001 - re-raised with its cause
-                    raise ModelUnavailable(f"cannot load the {kind}: {exc}") from exc
+                    where = paths.model_dir(kind)
+                    raise ModelUnavailable(f"cannot load the {kind} from {where}: {exc}") from exc
                 _models[key] = model
     return model
 
@@ -144,14 +133,14 @@ def warm_up() -> None:
 def check_text(text: str, max_chars: int = MAX_CHARS) -> str:
     """Return ``text`` if the pipeline can take it, else raise :class:`InputError`."""
     if text is None or not str(text).strip():
-        raise InputError("empty", "no text")
+        raise InputError("no text", "empty")
     text = str(text)
     if len(text) > max_chars:
-        raise InputError("too_long", f"{len(text)} characters, the limit is {max_chars}")
+        raise InputError(f"{len(text)} characters, the limit is {max_chars}", "too_long")
     sample = text[:4096]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
     if "\x00" in sample or controls > len(sample) * 0.05:
-        raise InputError("binary", "the text looks like binary data")
+        raise InputError("the text looks like binary data", "binary")
     return text
 
 
@@ -272,7 +261,7 @@ def _one_article_text(text: str) -> str:
 
     cleaned = clean_text(check_text(text))
     if not cleaned.strip():
-        raise InputError("empty", "no text after cleaning")
+        raise InputError("no text after cleaning", "empty")
     return cleaned
 
 
@@ -286,87 +275,3 @@ def classify(
 def summarize(text: str, summarizer: Summarizer | None = None) -> Summary:
     """Summary, key sentences and keywords of one article."""
     return (summarizer or default_summarizer()).summarize([_one_article_text(text)])[0]
-
-
-# --------------------------------------------------------------------------- test doubles
-
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n+")
-_CJK_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
-
-# A handful of unmistakable keywords per domain: enough for the fake to label the obvious.
-_FAKE_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "public_security": tuple("公安 民警 派出所 警务 治安 反诈 禁毒 交警 国家安全".split()),
-    "civil_affairs": tuple("民政 低保 养老 救助 慈善 留守儿童 殡葬 退役军人".split()),
-    "water_management": tuple("水利 水库 河长 防汛 抗旱 灌溉 节水 河道".split()),
-    "agri_insurance": tuple("农业保险 农险 理赔 投保 承保 保费".split()),
-    "disability_employment": tuple("残疾人就业 残联 残疾人 盲人按摩 辅助性就业".split()),
-}
-
-
-def _fake_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
-
-
-def _fake_delay() -> float:
-    return float(os.environ.get("NEWSDESK_FAKE_DELAY", "0") or 0)
-
-
-@dataclass
-class KeywordClassifier:
-    """Test double: labels by counting a few keywords per domain (``other`` when none hit).
-
-    Scores are a softmax over hit counts (``other`` gets a constant 1.0), so they sum to 1
-    and an article with no keyword is a low-confidence ``other``. ``delay`` seconds per text
-    (env ``NEWSDESK_FAKE_DELAY``) make it as slow as a real model, so a test can kill a
-    batch run half-way.
-    """
-
-    threshold: float = 0.5
-    delay: float = field(default_factory=_fake_delay)
-
-    def predict(self, texts: list[str], explain: bool = False) -> list[Classification]:
-        if self.delay:
-            time.sleep(self.delay * len(texts))
-        return [self._one(t, explain) for t in texts]
-
-    def _one(self, text: str, explain: bool) -> Classification:
-        hits = {lab: sum(text.count(w) for w in words) for lab, words in _FAKE_KEYWORDS.items()}
-        logits = {lab: float(hits.get(lab, 0)) for lab in LABELS}
-        logits["other"] = 1.0
-        top = max(logits.values())
-        exp = {lab: math.exp(v - top) for lab, v in logits.items()}
-        total = sum(exp.values())
-        scores = {lab: exp[lab] / total for lab in LABELS}
-        label = max(scores, key=scores.get)
-        words = _FAKE_KEYWORDS.get(label, ())
-        evidence = [s for s in _fake_sentences(text) if any(w in s for w in words)][:3]
-        evidence = evidence if explain else []
-        confidence = scores[label]
-        return Classification(
-            label=label,
-            scores=scores,
-            confidence=confidence,
-            low_confidence=confidence < self.threshold,
-            evidence=evidence,
-        )
-
-
-@dataclass
-class LeadSummarizer:
-    """Test double: the lead sentence as summary, the first sentences as key sentences and
-    the most frequent two-character Chinese pairs as keywords."""
-
-    n_key: int = 3
-    n_keywords: int = 5
-
-    def summarize(self, texts: list[str]) -> list[Summary]:
-        return [self._one(t) for t in texts]
-
-    def _one(self, text: str) -> Summary:
-        sentences = _fake_sentences(text)
-        counts = Counter(_CJK_PAIR.findall(text))
-        return Summary(
-            summary=sentences[0] if sentences else "",
-            key_sentences=sentences[: self.n_key],
-            keywords=[w for w, _ in counts.most_common(self.n_keywords)],
-        )

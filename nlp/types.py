@@ -74,3 +74,20 @@ class ArticleResult:
         out.update(self.classification.to_dict())
         out.update(self.summary.to_dict())
         return out
+
+
+class InputError(ValueError):
+    """Input that cannot be used; ``str(err)`` is one line naming the problem.
+
+    ``code`` is machine-readable for the faces: ``empty`` (nothing but whitespace),
+    ``too_long`` (over the size limit), ``binary`` (not text), ``not_text`` (a value that
+    is not a string), ``unreadable`` (a file that cannot be read) or ``invalid``.
+    """
+
+    def __init__(self, message: str, code: str = "invalid"):
+        super().__init__(message)
+        self.code = code
+
+
+class ModelUnavailable(RuntimeError):
+    """A default model could not be loaded (missing or broken artifacts); the cause is chained."""

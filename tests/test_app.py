@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp import pipeline
+from nlp import paths, pipeline
 from nlp.labels import DISPLAY_NAMES, LABELS
 from nlp.types import Article, ArticleResult, Classification, Summary
 
@@ -30,7 +30,7 @@ def app():
 
 @pytest.fixture(autouse=True)
 def fake_models(monkeypatch):
-    monkeypatch.setenv(pipeline.FAKE_MODELS_ENV, "1")
+    monkeypatch.setenv(paths.FAKE_MODELS_ENV, "1")
     monkeypatch.setattr(pipeline, "_models", {})
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from nlp import batch, pipeline
+from nlp import batch, paths, pipeline
 from nlp.batch import BatchConfig, complete_rows, encode_rows, prepare_output, read_output
+from nlp.evaluation.labelled import read_labelled
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seeds" / "000_cd28cbcedefb48dc.txt"
@@ -30,7 +31,7 @@ ARTICLES = [
 
 @pytest.fixture(autouse=True)
 def fake_models(monkeypatch):
-    monkeypatch.setenv(pipeline.FAKE_MODELS_ENV, "1")
+    monkeypatch.setenv(paths.FAKE_MODELS_ENV, "1")
     monkeypatch.setattr(pipeline, "_models", {})
 
 
@@ -246,7 +247,7 @@ def test_analyze_command_without_models_says_so_and_writes_nothing(tmp_path, mon
 
 def test_bulk_runs_ask_the_summariser_for_its_batch_decoding(tmp_path):
     pytest.importorskip("nlp.io")
-    from nlp.pipeline import LeadSummarizer
+    from nlp.testing import LeadSummarizer
 
     asked = []
 
@@ -273,9 +274,9 @@ def test_read_labelled_keeps_ids_accepts_chinese_names_and_skips_or_refuses_bad_
             {"id": "d", "text": "标签写错了", "label": "sports"},
         ],
     )
-    rows = batch.read_labelled(src)
+    rows = read_labelled(src)
     assert rows.ids == ["a", "b"] and rows.labels == ["public_security", "water_management"]
     assert rows.texts[1] == "水库\n水利局部署水库防汛。"
     assert rows.skipped == ["c: no 'label' field", "d: unknown label 'sports'"]
     with pytest.raises(ValueError, match="record c: no 'label' field"):
-        batch.read_labelled(src, strict=True)
+        read_labelled(src, strict=True)

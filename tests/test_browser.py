@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from nlp.appserver import AppProcess
+from nlp import paths, testing
+from tests.appserver import AppProcess
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seeds" / "000_cd28cbcedefb48dc.txt"
+SEED = paths.seed_page()
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -32,7 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-GOLD = ROOT / "data" / "seeds" / "000_cd28cbcedefb48dc.gold.jsonl"
+GOLD = paths.seed_gold()
 SHOTS = Path(os.environ.get("NEWSDESK_SCREENSHOTS", ROOT / "build" / "screenshots"))
 
 
@@ -102,8 +103,8 @@ def test_paste_seed_page_fake_models(browser, fake_app, monkeypatch):
 
     expected = pipeline.analyze(
         SEED.read_text(encoding="utf-8"),
-        classifier=pipeline.KeywordClassifier(),
-        summarizer=pipeline.LeadSummarizer(),
+        classifier=testing.KeywordClassifier(),
+        summarizer=testing.LeadSummarizer(),
     )
     assert [c["label"] for c in cards] == [r.classification.label for r in expected]
     assert [c["shown"] for c in cards] == [DISPLAY_NAMES[r.classification.label] for r in expected]
@@ -113,13 +114,11 @@ def test_paste_seed_page_fake_models(browser, fake_app, monkeypatch):
 
 
 def _missing_models() -> list[str]:
-    import importlib
-
     missing = []
-    for name in ("classify", "summarize"):
-        model_dir = Path(importlib.import_module(f"nlp.{name}").MODEL_DIR)
+    for name in ("classifier", "summarizer"):
+        model_dir = paths.model_dir(name)
         if not model_dir.is_dir():
-            missing.append(str(model_dir.relative_to(ROOT)))
+            missing.append(str(model_dir))
     return missing
 
 

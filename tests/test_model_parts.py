@@ -7,9 +7,9 @@ import pytest
 import torch
 from transformers import BertConfig, BertModel
 
-from nlp.classify import ClassifierConfig, DomainModel, build_model, collate, windows
+from nlp.classifier import ClassifierConfig, DomainModel, build_model, collate, windows
 from nlp.lora import load_into, load_small, merge_lora, save_small
-from nlp.summarize import (
+from nlp.summarizer import (
     BOS,
     EOS,
     SummarizerConfig,
@@ -172,3 +172,86 @@ def test_lead_clause_keeps_whole_clauses_within_the_limit():
         lead_clause(text, 60) == "5月30日，全市小麦保险理赔工作推进会召开，副市长赵鹏出席会议并讲话"
     )
     assert lead_clause(text, 25) == "5月30日，全市小麦保险理赔工作推进会召开"
+
+
+def _shipped_meta(name: str) -> dict:
+    import json
+
+    from nlp import paths
+
+    return json.loads((paths.model_dir(name) / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _folder_with(tmp_path, name: str, meta: dict):
+    """A model folder holding ``meta`` and links to the shipped weights."""
+    import json
+
+    from nlp import paths
+
+    for f in meta.get("weight_files", []):
+        (tmp_path / f).symlink_to(paths.model_dir(name) / f)
+    (tmp_path / f"{name}.json").write_text(json.dumps(meta), encoding="utf-8")
+    return tmp_path
+
+
+def test_summarizer_folder_without_free_order_is_refused(tmp_path):
+    from nlp.summarizer import Summarizer
+
+    meta = _shipped_meta("summarizer")
+    del meta["free_order"]
+    folder = _folder_with(tmp_path, "summarizer", meta)
+    with pytest.raises(ValueError, match=r"summarizer\.json.*'free_order'"):
+        Summarizer(folder)
+
+
+@pytest.mark.parametrize("name", ["classifier", "summarizer"])
+def test_committed_configs_name_every_field_and_no_machine_path(name):
+    from dataclasses import fields
+
+    from nlp import classifier, summarizer
+    from nlp.config import is_machine_path
+
+    meta = _shipped_meta(name)
+    cls = {"classifier": ClassifierConfig, "summarizer": SummarizerConfig}[name]
+    assert list(meta["config"]) == [f.name for f in fields(cls)]
+    module = {"classifier": classifier, "summarizer": summarizer}[name]
+    assert module.load_config() == cls(**meta["config"])
+
+    def strings(obj):
+        if isinstance(obj, dict):
+            for v in obj.values():
+                yield from strings(v)
+        elif isinstance(obj, list):
+            for v in obj:
+                yield from strings(v)
+        elif isinstance(obj, str):
+            yield obj
+
+    assert [s for s in strings(meta) if is_machine_path(s)] == []
+
+
+@pytest.mark.parametrize("name", ["classifier", "summarizer"])
+@pytest.mark.parametrize("change", ["unknown", "missing"])
+def test_config_with_unknown_or_missing_field_raises_naming_it(tmp_path, name, change):
+    from nlp import classifier, summarizer
+
+    meta = _shipped_meta(name)
+    if change == "unknown":
+        meta["config"]["beam_width"] = 3
+        field_name = "beam_width"
+    else:
+        field_name = "lora_alpha"
+        del meta["config"][field_name]
+    folder = _folder_with(tmp_path, name, meta)
+    module = {"classifier": classifier, "summarizer": summarizer}[name]
+    with pytest.raises(ValueError, match=f"{name}\\.json.*{change} .*'{field_name}'"):
+        module.load_config(folder)
+
+
+def test_machine_paths_are_cut_to_their_last_part():
+    from nlp.config import strip_machine_paths
+
+    got = strip_machine_paths(
+        {"out": "/root/out/summarizer", "ckpt": "~/ck.pt", "pack": ".pack", "n": [1, "C:\\r\\x"]}
+    )
+    assert got == {"out": "summarizer", "ckpt": "ck.pt", "pack": ".pack", "n": [1, "x"]}

@@ -28,16 +28,16 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def classifier():
-    from nlp.classify import get_classifier
+    from nlp.pipeline import default_classifier
 
-    return get_classifier()
+    return default_classifier()
 
 
 @pytest.fixture(scope="module")
 def summarizer():
-    from nlp.summarize import get_summarizer
+    from nlp.pipeline import default_summarizer
 
-    return get_summarizer()
+    return default_summarizer()
 
 
 def test_classifier_labels_clear_cases_with_full_probability_vectors(classifier):
@@ -108,7 +108,7 @@ def test_bulk_decoding_reads_a_shorter_window_and_stays_faithful(summarizer):
 def test_bf16_weights_classifier_agrees_with_float32(classifier):
     import numpy as np
 
-    from nlp.classify import DomainClassifier
+    from nlp.classifier import DomainClassifier
 
     texts = list(ARTICLES.values())
     fp32 = DomainClassifier(precision="fp32").predict_proba(texts)

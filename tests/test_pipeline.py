@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from nlp import pipeline
+from nlp import paths, pipeline
 from nlp.labels import LABELS
-from nlp.pipeline import InputError, KeywordClassifier, LeadSummarizer
-from nlp.types import Article, Classification, Summary
+from nlp.testing import KeywordClassifier, LeadSummarizer
+from nlp.types import Article, Classification, InputError, Summary
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_cd28cbcedefb48dc.txt"
 
@@ -137,7 +137,7 @@ def test_default_models_load_once_under_concurrency(monkeypatch):
 
 def test_fake_switch_selects_fakes(monkeypatch):
     monkeypatch.setattr(pipeline, "_models", {})
-    monkeypatch.setenv(pipeline.FAKE_MODELS_ENV, "1")
+    monkeypatch.setenv(paths.FAKE_MODELS_ENV, "1")
     assert pipeline.models_are_fake()
     assert isinstance(pipeline.default_classifier(), KeywordClassifier)
     assert isinstance(pipeline.default_summarizer(), LeadSummarizer)
@@ -164,16 +164,3 @@ def test_import_nlp_is_lazy_and_exports_work():
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
-def test_classify_submodule_is_also_the_function():
-    """``nlp.classify`` is both the model module and, called, :func:`pipeline.classify`."""
-    pytest.importorskip("torch")
-    code = (
-        "import nlp.classify as module\n"
-        "from nlp import classify, summarize\n"
-        "from nlp.pipeline import KeywordClassifier, LeadSummarizer\n"
-        "assert classify is module and hasattr(module, 'get_classifier')\n"
-        "c = classify('派出所民警巡逻', classifier=KeywordClassifier())\n"
-        "assert c.label == 'public_security', c\n"
-        "assert summarize('一句。两句。', summarizer=LeadSummarizer()).summary == '一句。'\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

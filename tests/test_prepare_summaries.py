@@ -204,7 +204,7 @@ def test_evaluate_main_smoke(tiny_corpus, tmp_path):
 
 
 def test_model_predictions_use_interactive_or_bulk_decoding(monkeypatch):
-    from nlp.summarize import BatchSummarizer
+    from nlp.summarizer import BatchSummarizer
 
     calls = []
 
@@ -216,9 +216,9 @@ def test_model_predictions_use_interactive_or_bulk_decoding(monkeypatch):
         def for_batch(self):
             return BatchSummarizer(self, num_beams=2, max_source_tokens=192)
 
-    fake = types.ModuleType("nlp.summarize")
+    fake = types.ModuleType("nlp.summarizer")
     fake.get_summarizer = Fake
-    monkeypatch.setitem(sys.modules, "nlp.summarize", fake)
+    monkeypatch.setitem(sys.modules, "nlp.summarizer", fake)
     assert model_predictions(["水利部部署", "国务院召开"]) == ["水利部", "国务院"]
     assert model_predictions(["水利部部署"], bulk=True) == ["水利部"]
     assert calls == [{}, {"num_beams": 2, "max_source_tokens": 192, "batch_size": 64}]

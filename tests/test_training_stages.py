@@ -66,7 +66,7 @@ def test_stages_chain(tmp_path):
     meta = json.loads((tmp_path / "models_sum/summarizer.json").read_text())
     assert meta["free_order"] and len(meta["dec_vocab"]) > 4
 
-    from nlp.summarize import Summarizer
+    from nlp.summarizer import Summarizer
 
     s = Summarizer(tmp_path / "models_sum")
     assert isinstance(s.headlines(["全市小麦保险理赔工作推进会召开。"])[0], str)

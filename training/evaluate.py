@@ -92,7 +92,7 @@ def _match(gold: dict, articles):
 def load_file(path: Path) -> LabelledSet:
     """A labelled JSONL or CSV file (``text`` or ``title`` + ``body``, ``label``); a bad row
     stops the run (the harness scores whole files or nothing)."""
-    from nlp.batch import read_labelled
+    from nlp.evaluation.labelled import read_labelled
 
     rows = read_labelled(path, strict=True)
     return LabelledSet(path.stem, rows.texts, rows.labels, rows.ids)
@@ -148,7 +148,7 @@ def finetuned_predictor(
     strategy: str | None = None,
     lexical_weight: float | None = None,
 ) -> Predictor:
-    from nlp.classify import DomainClassifier
+    from nlp.classifier import DomainClassifier
 
     clf = DomainClassifier(model_dir, precision=precision, lexical_weight=lexical_weight)
     return lambda texts: clf.predict_proba(texts, strategy=strategy)
@@ -216,7 +216,7 @@ def run(args: argparse.Namespace) -> list[dict]:
     sets += [load_file(p) for p in args.files]
     models: dict[str, Predictor] = {"finetuned": finetuned_predictor(args.model_dir)}
     if args.variants:
-        from nlp.classify import load_config
+        from nlp.classifier import load_config
 
         if load_config(args.model_dir).lexical_weight > 0:
             models["finetuned_encoder_only"] = finetuned_predictor(

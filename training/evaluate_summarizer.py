@@ -14,7 +14,7 @@ The real headline itself is scored too (``reference``): its ROUGE is 100 by cons
 but its faithfulness shows how often real headlines use numbers or names absent from the
 body, the ceiling to compare a model's faithfulness with.
 
-With ``--model`` the summariser of :mod:`nlp.summarize` is added: ``get_summarizer()`` must
+With ``--model`` the summariser of :mod:`nlp.summarizer` is added: ``nlp.pipeline.default_summarizer()`` must
 return an object with ``headlines(list[str]) -> list[str]`` or ``summarize_batch(list[str])
 -> list``, or a callable taking one body; each result is a ``str`` or has a ``.summary``.
 
@@ -139,10 +139,10 @@ def summary_baselines(
 
 def model_predictions(bodies: Sequence[str], bulk: bool = False) -> list[str]:
     """Headlines from the shipped summariser: its interactive decoding, or with ``bulk`` the
-    settings of bulk runs (:meth:`nlp.summarize.Summarizer.for_batch`)."""
-    from nlp.summarize import get_summarizer
+    settings of bulk runs (:meth:`nlp.summarizer.Summarizer.for_batch`)."""
+    from nlp.pipeline import default_summarizer
 
-    model = get_summarizer()
+    model = default_summarizer()
     return (model.for_batch() if bulk else model).headlines(list(bodies))
 
 
@@ -175,7 +175,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--split", default="test", choices=("dev", "test"), help="split scored")
     parser.add_argument("--out", type=Path, default=DEFAULT_REPORT_DIR, help="report folder")
     parser.add_argument("--limit", type=int, default=0, help="score only the first N pairs")
-    parser.add_argument("--model", action="store_true", help="also score nlp.summarize")
+    parser.add_argument("--model", action="store_true", help="also score nlp.summarizer")
     parser.add_argument(
         "--bulk", action="store_true", help="also score the bulk-run decoding (for_batch)"
     )
@@ -215,9 +215,10 @@ def main(argv: list[str] | None = None) -> dict:
     }
     if "model" in systems:
         # How often the faithfulness check replaced the abstractive summary by the lead clause.
-        from nlp.summarize import get_summarizer, lead_clause
+        from nlp.pipeline import default_summarizer
+        from nlp.summarizer import lead_clause
 
-        limit = get_summarizer().cfg.max_chars
+        limit = default_summarizer().cfg.max_chars
         fallback = sum(
             p == lead_clause(b, limit) for p, b in zip(systems["model"], bodies, strict=True)
         )

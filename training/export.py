@@ -75,7 +75,7 @@ def choose_lexical_weight(
     """The blend weight with the best dev macro-F1 (the smallest among ties), or 0 when it
     gains less than ``min_gain`` over the encoder alone (a second model must earn its
     place); and every weight's dev macro-F1."""
-    from nlp.classify import blend_scores
+    from nlp.classifier import blend_scores
     from training.train_classifier import macro_f1
 
     f1 = {}
@@ -98,7 +98,7 @@ def export_classifier(
     """Copy a classifier run, set its reading window (``max_length``/``head_tokens``, when
     given), with ``lexical`` fit the char TF-IDF model on train and its blend weight on dev,
     and fit the calibration on dev."""
-    from nlp.classify import LEXICAL, DomainClassifier, blend_scores, softmax
+    from nlp.classifier import LEXICAL, DomainClassifier, blend_scores, softmax
     from nlp.lexical import LexicalModel
     from nlp.metrics import expected_calibration_error
     from training.evaluate import load_split

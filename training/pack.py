@@ -20,14 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.classify import ClassifierConfig, tokenize, windows
+from nlp.classifier import ClassifierConfig, tokenize, windows
 from nlp.encoder import QK, read_e5_file, wheel_model_path
-from nlp.summarize import SummarizerConfig
+from nlp.summarizer import SummarizerConfig
 from training.corpus import REPO_ROOT, item_text, load_items
 
 DATASET = REPO_ROOT / "data" / "classifier" / "dataset.jsonl"
 PAIRS_DIR = Path.home() / ".cache" / "newsdesk" / "summaries"
-SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")  # decoder ids 0..3, see nlp.summarize
+SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")  # decoder ids 0..3, see nlp.summarizer
 
 
 def _ragged(seqs: list[list[int]], remap: np.ndarray) -> dict[str, np.ndarray]:

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nlp.classify import ClassifierConfig, build_model, collate, save_model, windows
+from nlp.classifier import ClassifierConfig, build_model, collate, save_model, windows
 from nlp.labels import LABEL2ID, LABELS, RARE_LABELS
 from training.pack import length_batches, open_pack, unragged
 

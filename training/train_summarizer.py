@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nlp.summarize import BOS, EOS, PAD, SummarizerConfig, build_seq2seq, save_model
+from nlp.summarizer import BOS, EOS, PAD, SummarizerConfig, build_seq2seq, save_model
 from training.pack import length_batches, open_pack, unragged
 
 

@@ -10,8 +10,8 @@ and a summary that hits the token limit is cut back to a whole clause, never mid
 
 Example::
 
-    from nlp.summarize import get_summarizer
-    [s] = get_summarizer().summarize(["5月30日，全市小麦保险理赔工作推进会召开 ..."])
+    from nlp.summarizer import Summarizer
+    [s] = Summarizer().summarize(["5月30日，全市小麦保险理赔工作推进会召开 ..."])
     s.summary, s.key_sentences, s.keywords
 """
 
@@ -26,11 +26,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from nlp import paths
 from nlp.lora import add_lora, load_into, load_small, merge_lora, save_small
 from nlp.precision import apply_precision, check_precision, inference_context
 from nlp.types import Summary
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "models" / "summarizer"
 ARTIFACT = "summarizer"
 # Decoder-vocabulary ids of the special tokens (the rest follow in ``dec_vocab`` order).
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
@@ -165,6 +165,34 @@ def save_model(
     save_small(state, dict(meta, **(extra or {})), out_dir, ARTIFACT)
 
 
+REQUIRED = ("config", "dec_vocab", "free_order", "weight_files")
+
+
+def load_config(model_dir: str | Path | None = None, with_meta: bool = False):
+    """The config saved with a summariser (default: the shipped one), checked strictly.
+
+    Args:
+        model_dir: folder with ``summarizer.json``.
+        with_meta: also return the whole JSON (output vocabulary, ``free_order``, ...).
+
+    Returns:
+        A :class:`SummarizerConfig`, or ``(config, meta)`` with ``with_meta``. A missing
+        required entry (``free_order`` ...) or config field, or an unknown one, raises a
+        ``ValueError`` naming the file and the field: no code default decides how a model runs.
+    """
+    import json
+
+    from nlp.config import config_from_dict, required
+
+    model_dir = Path(model_dir) if model_dir is not None else paths.model_dir(ARTIFACT)
+    source = model_dir / f"{ARTIFACT}.json"
+    meta = json.loads(source.read_text(encoding="utf-8"))
+    for key in REQUIRED:
+        required(meta, key, str(source))
+    cfg = config_from_dict(SummarizerConfig, meta["config"], str(source))
+    return (cfg, meta) if with_meta else cfg
+
+
 _CLAUSE_END = re.compile(r"[，、；：,;:\s]")
 
 
@@ -210,15 +238,16 @@ class Summarizer:
 
     def __init__(
         self,
-        model_dir: str | Path = MODEL_DIR,
+        model_dir: str | Path | None = None,
         base=None,
         precision: str | None = None,
         batch_size: int = 16,
     ):
         from nlp.encoder import load_base, load_tokenizer
 
-        state, meta = load_small(model_dir, ARTIFACT)
-        self.cfg = SummarizerConfig(**meta["config"])
+        model_dir = Path(model_dir) if model_dir is not None else paths.model_dir(ARTIFACT)
+        self.cfg, meta = load_config(model_dir, with_meta=True)
+        state, _ = load_small(model_dir, ARTIFACT)
         self.dec_vocab = meta["dec_vocab"]
         self.tokenizer = load_tokenizer()
         encoder = copy.deepcopy(base if base is not None else load_base()[0])
@@ -233,7 +262,7 @@ class Summarizer:
         self._lock = threading.Lock()
         self._dec_index = {b: i for i, b in enumerate(self.dec_vocab)}
         # ``free_order`` lists decoder ids by headline frequency (saved at export time).
-        free = meta.get("free_order", [])[: self.cfg.free_pieces]
+        free = meta["free_order"][: self.cfg.free_pieces]
         self._free = torch.zeros(len(self.dec_vocab), dtype=torch.bool)
         self._free[[PAD, BOS, EOS, *free]] = True
 
@@ -389,15 +418,3 @@ class BatchSummarizer:
     def summarize(self, texts: list[str], k_sentences: int = 3, k_keywords: int = 8):
         return self.model.summarize(texts, k_sentences, k_keywords, **self._decoding())
 
-
-_cached: Summarizer | None = None
-_cache_lock = threading.Lock()
-
-
-def get_summarizer() -> Summarizer:
-    """The shared summariser, loaded once, lazily, from the committed model."""
-    global _cached
-    with _cache_lock:
-        if _cached is None:
-            _cached = Summarizer()
-        return _cached

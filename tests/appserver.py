@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from nlp.pipeline import FAKE_MODELS_ENV
+from nlp.paths import FAKE_MODELS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,8 +9,8 @@ and saved with the model.
 
 Example::
 
-    from nlp.classify import get_classifier
-    [c] = get_classifier().predict(["全市小麦保险理赔工作推进会召开 ..."])
+    from nlp.classifier import DomainClassifier
+    [c] = DomainClassifier().predict(["全市小麦保险理赔工作推进会召开 ..."])
     c.label, c.scores["agri_insurance"], c.low_confidence
 """
 
@@ -25,12 +25,12 @@ import torch
 from scipy.special import log_softmax
 from torch import nn
 
+from nlp import paths
 from nlp.labels import ID2LABEL, LABELS
 from nlp.lora import add_lora, load_into, load_small, merge_lora, save_small
 from nlp.precision import apply_precision, check_precision, inference_context
 from nlp.types import Classification
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "models" / "classifier"
 ARTIFACT = "classifier"
 LEXICAL = "lexical.npz"  # the char TF-IDF model blended in when ``lexical_weight`` > 0
 
@@ -145,11 +145,28 @@ def save_model(
     save_small(state, dict(meta, **(extra or {})), out_dir, ARTIFACT)
 
 
-def load_config(model_dir: str | Path = MODEL_DIR) -> ClassifierConfig:
+def load_config(model_dir: str | Path | None = None, with_meta: bool = False):
+    """The config saved with a classifier (default: the shipped one), checked strictly.
+
+    Args:
+        model_dir: folder with ``classifier.json``.
+        with_meta: also return the whole JSON (label map, calibration, training settings).
+
+    Returns:
+        A :class:`ClassifierConfig`, or ``(config, meta)`` with ``with_meta``. A missing or
+        unknown config field raises a ``ValueError`` naming the file and the field.
+    """
     import json
 
-    meta = json.loads((Path(model_dir) / f"{ARTIFACT}.json").read_text())
-    return ClassifierConfig(**meta["config"])
+    from nlp.config import config_from_dict, required
+
+    model_dir = Path(model_dir) if model_dir is not None else paths.model_dir(ARTIFACT)
+    source = model_dir / f"{ARTIFACT}.json"
+    meta = json.loads(source.read_text(encoding="utf-8"))
+    for key in ("config", "id2label", "weight_files"):
+        required(meta, key, str(source))
+    cfg = config_from_dict(ClassifierConfig, meta["config"], str(source))
+    return (cfg, meta) if with_meta else cfg
 
 
 class DomainClassifier:
@@ -165,7 +182,7 @@ class DomainClassifier:
 
     def __init__(
         self,
-        model_dir: str | Path = MODEL_DIR,
+        model_dir: str | Path | None = None,
         precision: str | None = None,
         base=None,
         batch_size: int = 32,
@@ -175,10 +192,11 @@ class DomainClassifier:
 
         from nlp.encoder import load_base, load_tokenizer
 
-        state, meta = load_small(model_dir, ARTIFACT)
+        model_dir = Path(model_dir) if model_dir is not None else paths.model_dir(ARTIFACT)
+        self.cfg, meta = load_config(model_dir, with_meta=True)
+        state, _ = load_small(model_dir, ARTIFACT)
         if {int(k): v for k, v in meta["id2label"].items()} != ID2LABEL:
             raise ValueError(f"{model_dir}: saved label map {meta['id2label']} != nlp.labels")
-        self.cfg = ClassifierConfig(**meta["config"])
         if lexical_weight is not None:
             self.cfg.lexical_weight = lexical_weight
         self.lexical = None
@@ -284,15 +302,3 @@ def softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(z)
     return e / e.sum(axis=-1, keepdims=True)
 
-
-_cached: DomainClassifier | None = None
-_cache_lock = threading.Lock()
-
-
-def get_classifier() -> DomainClassifier:
-    """The shared classifier, loaded once, lazily, from the committed model."""
-    global _cached
-    with _cache_lock:
-        if _cached is None:
-            _cached = DomainClassifier()
-        return _cached

@@ -1,0 +1,1 @@
+"""Evaluation: metrics, evaluators and gold matching, used by training, the app and the CLI."""

@@ -1,0 +1,104 @@
+"""Labelled files: the one reader (:func:`read_labelled`) and the file evaluation of the app's
+Evaluate tab (:func:`evaluate_file`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nlp.labels import DISPLAY_NAMES, LABELS
+from nlp.pipeline import DEFAULT_BATCH_SIZE, Classifier, default_classifier
+
+
+@dataclass
+class EvalReport:
+    """Result of :func:`evaluate_file`: metrics of :func:`nlp.metrics.classification_metrics`,
+    the confusion-matrix PNG, and how many rows were skipped (no text or unknown label)."""
+
+    metrics: dict
+    confusion_png: Path | None
+    skipped: int
+    predictions: list[str]
+
+
+_LABEL_ALIASES = {
+    **{name: label for label, name in DISPLAY_NAMES.items()},
+    **{lb: lb for lb in LABELS},
+}
+
+
+def parse_label(value: Any) -> str | None:
+    """A label id from an id (``public_security``) or a Chinese name (``公安``); else ``None``."""
+    return _LABEL_ALIASES.get(str(value or "").strip())
+
+
+@dataclass
+class LabelledRows:
+    """A labelled file read by :func:`read_labelled`: texts, gold label ids and record ids of
+    the usable rows, and ``"<id>: <reason>"`` for each row that was not usable."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def read_labelled(path: str | Path, strict: bool = False) -> LabelledRows:
+    """The one reader of labelled JSONL/CSV files (app Evaluate tab and ``nlp evaluate``).
+
+    Each row needs ``label`` (an id such as ``public_security`` or a Chinese name such as
+    ``公安``) and ``text`` or ``title`` + ``body``; files are read by :func:`nlp.io.iter_records`
+    (encoding detection, size limits, ids). A row without text or with an unknown label is
+    skipped, or with ``strict`` raises.
+
+    Raises:
+        ValueError: with ``strict``, the first unusable row.
+    """
+    from nlp.io import iter_records
+
+    out = LabelledRows()
+    for rec in iter_records([path], extra_fields=("label",)):
+        label = parse_label(rec.extra.get("label"))
+        problem = rec.error
+        if not problem and label is None:
+            given = rec.extra.get("label")
+            problem = f"unknown label {given!r}" if given else "no 'label' field"
+        if problem:
+            if strict:
+                raise ValueError(f"{path}: record {rec.id}: {problem}")
+            out.skipped.append(f"{rec.id}: {problem}")
+            continue
+        out.texts.append(rec.text)
+        out.labels.append(label)
+        out.ids.append(rec.id)
+    return out
+
+
+def evaluate_file(
+    path: str | Path,
+    classifier: Classifier | None = None,
+    out_dir: str | Path | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> EvalReport:
+    """Classify every row of a labelled file (one article per row) and score the predictions.
+
+    Raises:
+        ValueError: unreadable file, missing columns, or no usable row.
+    """
+    from nlp.metrics import classification_metrics, plot_confusion
+
+    rows = read_labelled(path)
+    texts, gold, skipped = rows.texts, rows.labels, len(rows.skipped)
+    if not texts:
+        first = f"; first: {rows.skipped[0]}" if rows.skipped else ""
+        raise ValueError(f"no row with both text and a known label ({skipped} skipped{first})")
+    classifier = classifier or default_classifier()
+    predicted: list[str] = []
+    for start in range(0, len(texts), batch_size):
+        predicted.extend(c.label for c in classifier.predict(texts[start : start + batch_size]))
+    metrics = classification_metrics(gold, predicted, LABELS)
+    png = None
+    if out_dir is not None:
+        png = plot_confusion(metrics["confusion"], LABELS, Path(out_dir) / "confusion.png")
+    return EvalReport(metrics=metrics, confusion_png=png, skipped=skipped, predictions=predicted)
