@@ -1,63 +1,54 @@
-"""Batch analysis of files and folders: ``python -m nlp analyze`` and the app's Batch tab.
+"""The one batch runner: ``python -m nlp segment|classify|summarize|analyze`` and the app's Batch tab.
 
-Each input record (a JSONL line, a CSV row, a TXT file, a TXT inside a ZIP; read by
-:func:`nlp.io.iter_records`) is split into articles (unless ``segment=False``; a record with
-its own ``title`` field is one article already), classified and summarised; every article
-becomes one output row (JSONL or CSV).
+Every command is a :class:`Stage` of :func:`run_batch`: records are read
+(:func:`nlp.io.iter_records`: JSONL lines, CSV rows, TXT files, TXT inside ZIPs), turned into
+cleaned articles, run through the stage's models in batches, and written as rows, so
+cleaning, errors, resume, exit codes and progress are the same for all four. A record that
+fails (unreadable, empty, or one the model fails on) gets one row with ``error`` and the run
+goes on; a failure that is not the record's fault (no model, the output cannot be written)
+stops the run with :class:`~nlp.types.ModelUnavailable` or :class:`~nlp.output.OutputError`.
+What the output file guarantees (never among the inputs, one writer, whole records, resume)
+is in :mod:`nlp.output`.
 
-Crash safety and ``resume``: all rows of one input record are written with a single
-``os.write`` on an append-only file descriptor, so the file only ever grows by whole records
-(no user-space buffer to lose; a kill can at worst cut the very last write short). Every row
-carries ``record_id`` and ``n_articles`` (the number of articles of its record), so on resume
-a record counts as done only when all its rows are there and parse; a cut-short tail is
-removed (the file is rewritten without it) and that record is done again. Nothing already
-written is lost and nothing is duplicated.
+Rows per stage (every row also carries ``record_id`` and ``n_articles``; ``id`` is
+``<record id>#<k>`` for the k-th article of a record):
+
+* ``segment``: ``id, source, index, title, byline, body, captions``, one row per article;
+* ``classify``: ``id, label, scores, confidence, low_confidence`` (``evidence`` when asked);
+* ``summarize``: ``id, summary, key_sentences, keywords``;
+* ``analyze``: the article, its label, scores, summary, key sentences and keywords.
 
 Example::
 
     from nlp.batch import BatchConfig, run_batch
-    stats = run_batch(BatchConfig(inputs=["pages/"], output="out.jsonl"))
+    stats = run_batch(BatchConfig(inputs=["pages/"], output="out.jsonl", task="analyze"))
     print(stats.summary_line())
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from nlp.labels import DISPLAY_NAMES, LABELS
+from nlp import output as out_file
+from nlp.io import Record, iter_records
+from nlp.labels import DISPLAY_NAMES
+from nlp.output import OutputError, OutputFile, check_output_path, format_for
 from nlp.pipeline import (
-    Classifier,
-    ModelUnavailable,
-    Summarizer,
     analyze_articles,
     default_classifier,
     default_summarizer,
     models_are_fake,
+    predict_labels,
     split_articles,
 )
-from nlp.types import Article, ArticleResult
+from nlp.types import Article, ModelUnavailable
 
-FORMATS = ("jsonl", "csv")
 BULK_BATCH_SIZE = 64  # articles per model call in bulk runs (the summariser batches 64 well)
-
-# Column order of both formats. ``scores`` is one JSON object in JSONL and one
-# ``score_<label>`` column per label in CSV; lists are JSON arrays in CSV cells.
-BASE_FIELDS = (
-    "record_id", "id", "n_articles", "source", "index", "title", "byline", "body", "captions",
-    "label", "label_name", "confidence", "low_confidence", "scores", "evidence", "summary",
-    "key_sentences", "keywords", "error",
-)  # fmt: skip
-_LIST_FIELDS = ("captions", "evidence", "key_sentences", "keywords")
-CSV_FIELDS = tuple(f for f in BASE_FIELDS if f != "scores") + tuple(f"score_{lb}" for lb in LABELS)
+TASKS = ("segment", "classify", "summarize", "analyze")
 
 ProgressFn = Callable[[int, int | None, "BatchStats"], None]
 ErrorFn = Callable[[str, str], None]  # (source, message) of a record that failed
@@ -65,24 +56,26 @@ ErrorFn = Callable[[str, str], None]  # (source, message) of a record that faile
 
 @dataclass
 class BatchConfig:
-    """What :func:`run_batch` reads, how, and where it writes.
+    """What :func:`run_batch` reads, what it does, and where it writes.
 
     Attributes:
         inputs: files or folders (JSONL, CSV, TXT, ZIP of TXT).
-        output: the JSONL or CSV file to write.
-        format: ``"jsonl"`` or ``"csv"``; ``None`` picks by the output's suffix (``.csv`` → CSV).
-        segment: split each record into articles; ``False`` treats each record as one article.
-            Records with a ``title`` field are single articles either way.
+        output: the JSONL or CSV file to write; ``None`` or ``"-"``: standard output.
+        task: ``segment``, ``classify``, ``summarize`` or ``analyze``.
+        format: ``"jsonl"`` or ``"csv"``; ``None`` picks by the output's suffix.
+        segment: ``analyze`` only: split each record into articles (``False``: one article
+            per record). Records with a ``title`` field are single articles either way.
         resume: keep the records already complete in ``output`` and skip them.
         batch_size: articles per model call.
-        count_first: read the inputs once to know the total (for progress and ETA).
-        explain: fill ``evidence`` (the sentences behind each label; costs extra model calls).
-        beams, source_tokens: summary decoding; ``None`` takes the summariser's bulk settings
-            (:meth:`nlp.summarizer.Summarizer.for_batch`: 2 beams over 192 tokens).
+        count_first: read the inputs once first to know the total (progress and ETA).
+        explain: fill ``evidence`` (the sentences behind each label; extra model calls).
+        beams, source_tokens: summary decoding; ``None`` takes the summariser's bulk
+            settings (:meth:`nlp.summarizer.Summarizer.for_batch`: 2 beams over 192 tokens).
     """
 
     inputs: Sequence[str | Path]
-    output: str | Path
+    output: str | Path | None = None
+    task: str = "analyze"
     format: str | None = None
     segment: bool = True
     resume: bool = False
@@ -95,18 +88,21 @@ class BatchConfig:
     def __post_init__(self) -> None:
         if not self.inputs:
             raise ValueError("inputs is empty: give at least one file or folder")
-        self.output = Path(self.output)
-        if self.format is None:
-            self.format = "csv" if self.output.suffix.lower() == ".csv" else "jsonl"
-        if self.format not in FORMATS:
-            raise ValueError(f"format must be one of {FORMATS}, got {self.format!r}")
+        if isinstance(self.inputs, str | Path):
+            raise ValueError(f"inputs must be a list of paths, got {self.inputs!r}")
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
+        if self.output not in (None, "-"):
+            self.output = Path(self.output)
+        self.format = format_for(self.output, self.format)
         if int(self.batch_size) < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size!r}")
 
 
 @dataclass
 class BatchStats:
-    """Counts of one run (``skipped``: records found complete in the output on resume)."""
+    """Counts of one run: ``records`` done in this run (written), ``skipped`` (found complete
+    in the output on resume), ``articles`` written without error, ``errors`` (error rows)."""
 
     records: int = 0
     skipped: int = 0
@@ -128,321 +124,240 @@ class BatchStats:
         )
 
 
-# --------------------------------------------------------------------------- rows
+# --------------------------------------------------------------------------- stages
+
+Pending = list[tuple[str, Record, list[Article]]]  # (record id, record, its articles)
 
 
-def _get(record: Any, name: str, default: Any = None) -> Any:
-    if isinstance(record, dict):
-        return record.get(name, default)
-    return getattr(record, name, default)
+class Stage:
+    """One command of the runner: which rows it writes and how a batch of records becomes rows.
 
-
-def result_row(record_id: str, n_articles: int, result: ArticleResult) -> dict:
-    """The output row of one analysed article."""
-    d = result.to_dict()
-    row = {name: d.get(name) for name in BASE_FIELDS}
-    row.update(
-        record_id=record_id,
-        id=f"{record_id}#{result.article.index}",
-        n_articles=n_articles,
-        label_name=DISPLAY_NAMES.get(d.get("label"), ""),
-        error=None,
-    )
-    return row
-
-
-def error_row(record_id: str, source: str, title: str, message: str) -> dict:
-    """The one output row of a record that could not be analysed."""
-    row: dict[str, Any] = {name: None for name in BASE_FIELDS}
-    row.update(
-        record_id=record_id,
-        id=f"{record_id}#0",
-        n_articles=0,
-        source=source,
-        index=0,
-        title=title,
-        error=message,
-    )
-    return row
-
-
-def to_csv_row(row: dict) -> dict:
-    """Flatten a row for CSV: lists as JSON, scores as ``score_<label>`` columns."""
-    out = {}
-    for name in CSV_FIELDS:
-        if name.startswith("score_"):
-            value = (row.get("scores") or {}).get(name[len("score_") :])
-        else:
-            value = row.get(name)
-            if name in _LIST_FIELDS and value is not None:
-                value = json.dumps(value, ensure_ascii=False)
-        out[name] = "" if value is None else value
-    return out
-
-
-def encode_rows(rows: Sequence[dict], fmt: str, header: bool = False) -> bytes:
-    """Rows as the bytes appended to the output file (CSV: with header if ``header``)."""
-    if fmt == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, quoting=csv.QUOTE_ALL)
-    if header:
-        writer.writeheader()
-    for r in rows:
-        writer.writerow(to_csv_row(r))
-    return buf.getvalue().encode("utf-8")
-
-
-# --------------------------------------------------------------------------- output file
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
-
-
-def _parse_jsonl(data: bytes) -> list[dict]:
-    rows = []
-    for line in data.split(b"\n"):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            continue  # a line cut short by a kill; its record is redone
-        if isinstance(row, dict):
-            rows.append(row)
-    return rows
-
-
-def _parse_csv(data: bytes) -> list[dict]:
-    text = data.decode("utf-8", errors="replace")
-    if not text.endswith("\n"):  # the last row was cut short
-        text = text[: text.rfind("\n") + 1]
-    rows = []
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    try:
-        for row in reader:
-            if None in row or any(v is None for v in row.values()):
-                continue
-            rows.append(row)
-    except csv.Error:
-        pass  # an unterminated quoted field at the end: the rest is a cut-short tail
-    return rows
-
-
-def read_output(path: str | Path, fmt: str | None = None) -> list[dict]:
-    """Rows of an output file (CSV rows come back as strings)."""
-    path = Path(path)
-    fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
-    if not path.exists():
-        return []
-    data = path.read_bytes()
-    return _parse_csv(data) if fmt == "csv" else _parse_jsonl(data)
-
-
-def complete_rows(rows: Iterable[dict]) -> tuple[list[dict], set[str]]:
-    """Rows of the records that are complete (all ``n_articles`` rows present), and their ids.
-
-    Duplicate article ids are kept once.
+    Subclasses set :attr:`name` and :attr:`fields` and implement :meth:`rows`.
     """
-    seen: set[str] = set()
-    by_record: dict[str, list[dict]] = {}
-    for row in rows:
-        rid, aid = row.get("record_id"), row.get("id")
-        if not rid or not aid or aid in seen:
-            continue
-        try:
-            int(row.get("n_articles"))
-        except (TypeError, ValueError):
-            continue
-        seen.add(aid)
-        by_record.setdefault(str(rid), []).append(row)
-    kept: list[dict] = []
-    done: set[str] = set()
-    for rid, group in by_record.items():
-        if len(group) == max(1, int(group[0]["n_articles"])):
-            kept.extend(group)
-            done.add(rid)
-    return kept, done
+
+    name = ""
+    fields: tuple[str, ...] = ()
+    segment_pages = False  # records without a title are split into articles
+
+    def __init__(self, config: BatchConfig):
+        self.config = config
+
+    def load(self, classifier=None, summarizer=None) -> None:
+        """Take the given models, or load the shared ones the stage needs (raises
+        ModelUnavailable before any output is touched)."""
+
+    def articles(self, record: Record) -> list[Article]:
+        """The cleaned articles of one record."""
+        return record_articles(record, self.segment_pages, record.source)
+
+    def rows(self, pending: Pending) -> list[list[dict]]:
+        """Rows of each pending record (same order), one per article."""
+        raise NotImplementedError
+
+    def error_row(self, rid: str, record: Record, message: str) -> dict:
+        row = {name: None for name in self.fields}
+        row.update(record_id=rid, id=f"{rid}#0", n_articles=0, source=record.source)
+        row.update(error=message)
+        return row
+
+    @staticmethod
+    def _keys(rid: str, n: int, k: int) -> dict:
+        return {"record_id": rid, "id": f"{rid}#{k}", "n_articles": n}
 
 
-def prepare_output(path: Path, fmt: str, resume: bool) -> set[str]:
-    """Make ``path`` ready to append to; return the ids of input records already done.
+class SegmentStage(Stage):
+    name = "segment"
+    fields = ("record_id", "id", "n_articles", "source", "index", "title", "byline", "body",
+              "captions", "error")  # fmt: skip
 
-    Without ``resume`` the file is emptied. With it, complete records are kept and a torn
-    tail or an incomplete record is removed (the file is rewritten atomically when needed).
+    def articles(self, record: Record) -> list[Article]:
+        return split_articles(record.text, segment=True, source=record.source)
+
+    def rows(self, pending: Pending) -> list[list[dict]]:
+        return [
+            [{**self._keys(rid, len(arts), a.index), **a.to_dict()} for a in arts]
+            for rid, _, arts in pending
+        ]
+
+
+class _OneArticleStage(Stage):
+    """``classify`` / ``summarize``: every record is one article, cleaned as ``analyze
+    --no-segment`` cleans it, and ``id`` is the record's id."""
+
+    def _row(self, rid: str, record: Record, result: dict) -> dict:
+        row = {"record_id": rid, "id": rid, "n_articles": 1, **result}
+        if record.warning:
+            row["warning"] = record.warning
+        return row
+
+    def error_row(self, rid: str, record: Record, message: str) -> dict:
+        return {"record_id": rid, "id": rid, "n_articles": 0, "source": record.source,
+                "error": message}  # fmt: skip
+
+
+class ClassifyStage(_OneArticleStage):
+    name = "classify"
+    fields = ("record_id", "id", "n_articles", "label", "label_name", "confidence",
+              "low_confidence", "scores", "evidence", "warning", "source", "error")  # fmt: skip
+
+    def load(self, classifier=None, summarizer=None) -> None:
+        self.classifier = classifier or default_classifier()
+
+    def rows(self, pending: Pending) -> list[list[dict]]:
+        arts = [a for _, _, group in pending for a in group]
+        labels = predict_labels(self.classifier, [a.text for a in arts], self.config.explain)
+        if len(labels) != len(arts):
+            raise RuntimeError(f"the classifier returned {len(labels)} labels for {len(arts)}")
+        out = []
+        for (rid, record, _), c in zip(pending, labels, strict=True):
+            result = c.to_dict()
+            if not self.config.explain:
+                result.pop("evidence", None)
+            out.append([self._row(rid, record, result)])
+        return out
+
+
+class SummarizeStage(_OneArticleStage):
+    name = "summarize"
+    fields = ("record_id", "id", "n_articles", "summary", "key_sentences", "keywords",
+              "warning", "source", "error")  # fmt: skip
+
+    def load(self, classifier=None, summarizer=None) -> None:
+        self.summarizer = bulk_summarizer(self.config, summarizer)
+
+    def rows(self, pending: Pending) -> list[list[dict]]:
+        arts = [a for _, _, group in pending for a in group]
+        # The summariser was trained to write a headline from a body: it reads the body.
+        summaries = self.summarizer.summarize([a.body or a.text for a in arts])
+        if len(summaries) != len(arts):
+            raise RuntimeError(f"the summariser returned {len(summaries)} for {len(arts)}")
+        return [
+            [self._row(rid, record, s.to_dict())]
+            for (rid, record, _), s in zip(pending, summaries, strict=True)
+        ]
+
+
+class AnalyzeStage(Stage):
+    name = "analyze"
+    fields = ("record_id", "id", "n_articles", "source", "index", "title", "byline", "body",
+              "captions", "label", "label_name", "confidence", "low_confidence", "scores",
+              "evidence", "summary", "key_sentences", "keywords", "error")  # fmt: skip
+
+    def __init__(self, config: BatchConfig):
+        super().__init__(config)
+        self.segment_pages = config.segment
+
+    def load(self, classifier=None, summarizer=None) -> None:
+        self.classifier = classifier or default_classifier()
+        self.summarizer = bulk_summarizer(self.config, summarizer)
+
+    def rows(self, pending: Pending) -> list[list[dict]]:
+        arts = [a for _, _, group in pending for a in group]
+        results = analyze_articles(
+            arts, self.classifier, self.summarizer, self.config.batch_size, self.config.explain
+        )
+        out, pos = [], 0
+        for rid, _, group in pending:
+            chunk, pos = results[pos : pos + len(group)], pos + len(group)
+            rows = []
+            for r in chunk:
+                d = r.to_dict()
+                row = {name: d.get(name) for name in self.fields}
+                row.update(self._keys(rid, len(group), r.article.index))
+                row.update(label_name=DISPLAY_NAMES.get(d.get("label"), ""), error=None)
+                rows.append(row)
+            out.append(rows)
+        return out
+
+    def error_row(self, rid: str, record: Record, message: str) -> dict:
+        row = super().error_row(rid, record, message)
+        row.update(index=0, title=record.title)
+        return row
+
+
+STAGES: dict[str, type[Stage]] = {
+    s.name: s for s in (SegmentStage, ClassifyStage, SummarizeStage, AnalyzeStage)
+}
+
+
+def fields_of(task: str) -> tuple[str, ...]:
+    """The row fields (CSV columns before ``scores`` is expanded) of a task."""
+    return STAGES[task].fields
+
+
+def bulk_summarizer(config: BatchConfig, summarizer=None):
+    """``summarizer`` (default: the shared one) with the bulk decoding settings of ``config``
+    (a summariser without :meth:`~nlp.summarizer.Summarizer.for_batch` as it is)."""
+    summarizer = summarizer or default_summarizer()
+    if hasattr(summarizer, "for_batch"):
+        summarizer = summarizer.for_batch(config.beams, config.source_tokens)
+    return summarizer
+
+
+def record_articles(record: Record, segment: bool, source: str = "") -> list[Article]:
+    """The cleaned articles of one input record.
+
+    A record with its own ``title`` (CSV/JSONL ``title`` + ``body``) is one article already;
+    a record with only text (a TXT page, a ``text`` column) is split into articles when
+    ``segment`` is true, else is one article (a short first line is its headline).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not resume or not path.exists():
-        path.write_bytes(b"")
-        return set()
-    data = path.read_bytes()
-    rows = _parse_csv(data) if fmt == "csv" else _parse_jsonl(data)
-    kept, done = complete_rows(rows)
-    if fmt == "csv":
-        # CSV rows were read back as strings; rebuild them from the raw cells.
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, quoting=csv.QUOTE_ALL)
-        writer.writeheader()
-        writer.writerows({k: r.get(k, "") for k in CSV_FIELDS} for r in kept)
-        clean = buf.getvalue().encode("utf-8") if kept else b""
-    else:
-        clean = encode_rows(kept, "jsonl")
-    if clean != data:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(clean)
-        os.replace(tmp, path)
-    return done
+    if not record.title.strip():
+        return split_articles(record.text, segment=segment, source=source)
+    from nlp.text import clean_text
+
+    body = clean_text(record.body)
+    return [Article(title=clean_text(record.title), body=body, source=source, index=0)]
 
 
 # --------------------------------------------------------------------------- running
 
 
-def _unique_ids(records: Iterable[Any]) -> Iterator[tuple[str, Any]]:
+def unique_ids(records: Iterator[Record]) -> Iterator[tuple[str, Record]]:
     """Pair each record with an id unique in this run (repeats get ``~2``, ``~3``...)."""
     counts: Counter = Counter()
     for i, record in enumerate(records):
-        rid = str(_get(record, "id") or f"record{i}")
+        rid = str(record.id or f"record{i}")
         counts[rid] += 1
         yield (rid if counts[rid] == 1 else f"{rid}~{counts[rid]}"), record
 
 
-def _source_file(source: str) -> Path:
-    """The file a record came from: ``a/b.jsonl:12`` → ``a/b.jsonl``, ``x.zip!a.txt`` → ``x.zip``."""
-    source = source.split("!", 1)[0]
-    head, sep, tail = source.rpartition(":")
-    return Path(head if sep and tail.isdigit() else source)
+def count_todo(inputs: Sequence[str | Path], done: set[str]) -> int:
+    """Records of ``inputs`` that are not in ``done`` (the total of a progress bar)."""
+    return sum(1 for rid, _ in unique_ids(iter_records(inputs)) if rid not in done)
 
 
-def iter_input_records(inputs: Sequence[str | Path], output: Path | None = None) -> Iterator[Any]:
-    """Records of ``inputs`` (:func:`nlp.io.iter_records`), leaving out the output file's own
-    rows when it lies inside an input folder."""
-    from nlp.io import iter_records
-
-    out = output.resolve() if output is not None else None
-    for record in iter_records([str(p) for p in inputs]):
-        if out is not None:
-            src = _source_file(str(_get(record, "source") or ""))
-            if src.name in (out.name, out.name + ".tmp") and src.resolve().parent == out.parent:
-                continue
-        yield record
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
-def count_records(inputs: Sequence[str | Path], output: Path | None = None) -> int:
-    """Number of records :func:`iter_input_records` yields."""
-    return sum(1 for _ in iter_input_records(inputs, output))
-
-
-def _record_text(record: Any) -> str:
-    text = _get(record, "text")
-    if text:
-        return str(text)
-    title, body = _get(record, "title") or "", _get(record, "body") or ""
-    return f"{title}\n{body}" if title else str(body)
-
-
-def record_articles(record: Any, segment: bool, source: str = "") -> list[Article]:
-    """The articles of one input record.
-
-    A record with its own ``title`` (CSV/JSONL ``title`` + ``body``) is one article already;
-    a record with only text (a TXT page, a ``text`` column) is split into articles when
-    ``segment`` is true.
-    """
-    title = str(_get(record, "title") or "").strip()
-    if not title:
-        return split_articles(_record_text(record), segment=segment, source=source)
-    from nlp.text import clean_text
-
-    body = clean_text(str(_get(record, "body") or ""))
-    return [Article(title=clean_text(title), body=body, source=source, index=0)]
-
-
-class _Writer:
-    """Appends whole records to the output and keeps the stats."""
-
-    def __init__(self, config: BatchConfig, stats: BatchStats, on_error: ErrorFn | None):
-        self.fmt = config.format
-        self.stats = stats
-        self.on_error = on_error
-        need_header = self.fmt == "csv" and Path(config.output).stat().st_size == 0
-        self.fd = os.open(config.output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        if need_header:
-            _write_all(self.fd, encode_rows([], "csv", header=True))
-
-    def write(self, rows: list[dict]) -> None:
-        _write_all(self.fd, encode_rows(rows, self.fmt))
-        self.stats.records += 1
-        for row in rows:
-            if row.get("error"):
-                self.stats.errors += 1
-                if self.on_error is not None:
-                    self.on_error(row.get("source") or row["record_id"], row["error"])
-            else:
-                self.stats.articles += 1
-                self.stats.labels[row["label"]] += 1
-
-    def close(self) -> None:
-        os.close(self.fd)
-
-
-def _analyse_pending(
-    pending: list[tuple[str, Any, list[Article]]],
-    classifier: Classifier | None,
-    summarizer: Summarizer | None,
-    config: BatchConfig,
-) -> list[list[dict]]:
-    """Rows per pending record; a record whose analysis fails gets one error row."""
-    articles = [a for _, _, arts in pending for a in arts]
+def _rows_or_errors(stage: Stage, pending: Pending) -> list[list[dict]]:
+    """The stage's rows of ``pending``; when the batch fails, each record is retried alone
+    and a record that fails alone gets an error row, so one bad record loses nothing else."""
     try:
-        results = analyze_articles(
-            articles, classifier, summarizer, config.batch_size, explain=config.explain
-        )
-    except ModelUnavailable:
+        return stage.rows(pending)
+    except (ModelUnavailable, OutputError, MemoryError, KeyboardInterrupt):
         raise
-    except Exception:  # noqa: BLE001 - isolate the record that breaks the batch
+    except Exception as exc:  # noqa: BLE001 - isolate the record that breaks the batch
         if len(pending) == 1:
-            raise
-        out = []
-        for item in pending:
-            try:
-                out.extend(_analyse_pending([item], classifier, summarizer, config))
-            except Exception as exc:  # noqa: BLE001 - reported in the row, run goes on
-                rid, record, _ = item
-                out.append(
-                    [
-                        error_row(
-                            rid,
-                            _get(record, "source") or "",
-                            _get(record, "title") or "",
-                            f"analysis failed: {type(exc).__name__}: {exc}",
-                        )
-                    ]
-                )
-        return out
-    out, pos = [], 0
-    for rid, _, arts in pending:
-        chunk = results[pos : pos + len(arts)]
-        pos += len(arts)
-        out.append([result_row(rid, len(arts), r) for r in chunk])
-    return out
+            rid, record, _ = pending[0]
+            return [[stage.error_row(rid, record, f"{stage.name} failed: {_describe(exc)}")]]
+        return [rows for item in pending for rows in _rows_or_errors(stage, [item])]
 
 
 def run_batch(
     config: BatchConfig,
-    classifier: Classifier | None = None,
-    summarizer: Summarizer | None = None,
+    classifier=None,
+    summarizer=None,
     progress: ProgressFn | None = None,
     on_error: ErrorFn | None = None,
 ) -> BatchStats:
-    """Analyse every record of ``config.inputs`` into ``config.output``.
+    """Run ``config.task`` over every record of ``config.inputs`` into ``config.output``.
 
     Args:
-        config: inputs, output, format and options (see :class:`BatchConfig`).
+        config: inputs, output, task and options (see :class:`BatchConfig`).
         classifier, summarizer: models; default to the shared ones of :mod:`nlp.pipeline`.
-        progress: called as ``progress(records_seen, total_or_None, stats)`` after each record.
+        progress: called as ``progress(records_done, records_to_do_or_None, stats)`` after
+            each written record (records skipped on resume are not counted in either).
         on_error: called as ``on_error(source, message)`` for each record that failed.
 
     Returns:
@@ -450,180 +365,75 @@ def run_batch(
 
     Raises:
         ModelUnavailable: a default model cannot be loaded (nothing is written then).
+        OutputError: the output is an input, is locked by another run, or cannot be written.
     """
     start = time.perf_counter()
-    classifier = classifier or default_classifier()  # fail before touching the output
-    summarizer = summarizer or default_summarizer()
-    if hasattr(summarizer, "for_batch"):  # the real model: bulk decoding settings
-        summarizer = summarizer.for_batch(config.beams, config.source_tokens)
+    stage = STAGES[config.task](config)
+    check_output_path(config.output, config.inputs)
+    stage.load(classifier, summarizer)  # fail before touching the output
     stats = BatchStats()
-    out = Path(config.output)
-    done = prepare_output(out, config.format, config.resume)
-    total = count_records(config.inputs, out) if config.count_first else None
-    writer = _Writer(config, stats, on_error)
-    seen = 0
-    pending: list[tuple[str, Any, list[Article]]] = []
-    n_pending = 0
+    with OutputFile(config.output, config.format, stage.fields, config.resume) as out:
+        total = count_todo(config.inputs, out.done) if config.count_first else None
+        pending: Pending = []
+        n_pending = 0
 
-    def tick() -> None:
-        stats.seconds = time.perf_counter() - start
-        if progress is not None:
-            progress(seen, total, stats)
+        def write(rows: list[dict]) -> None:
+            out.write_record(rows)
+            stats.records += 1
+            for row in rows:
+                if row.get("error"):
+                    stats.errors += 1
+                    if on_error is not None:
+                        on_error(row.get("source") or row["record_id"], row["error"])
+                else:
+                    stats.articles += 1
+                    if row.get("label"):
+                        stats.labels[row["label"]] += 1
+            stats.seconds = time.perf_counter() - start
+            if progress is not None:
+                progress(stats.records, total, stats)
 
-    def flush() -> None:
-        nonlocal pending, n_pending
-        if pending:
-            for rows in _analyse_pending(pending, classifier, summarizer, config):
-                writer.write(rows)
-        pending, n_pending = [], 0
+        def flush() -> None:
+            nonlocal pending, n_pending
+            if pending:
+                for rows in _rows_or_errors(stage, pending):
+                    write(rows)
+            pending, n_pending = [], 0
 
-    try:
-        for rid, record in _unique_ids(iter_input_records(config.inputs, out)):
-            seen += 1
-            source, title = _get(record, "source") or "", _get(record, "title") or ""
-            if rid in done:
+        for rid, record in unique_ids(iter_records(config.inputs)):
+            if rid in out.done:
                 stats.skipped += 1
-                tick()
                 continue
-            error = _get(record, "error")
+            error = record.error
             articles: list[Article] = []
             if not error:
                 try:
-                    articles = record_articles(record, config.segment, source)
-                    if not articles:
-                        error = "no text"
+                    articles = stage.articles(record)
+                    error = "" if articles else "no article found"
+                except (MemoryError, KeyboardInterrupt):
+                    raise
                 except Exception as exc:  # noqa: BLE001 - reported in the row
-                    error = f"segmentation failed: {type(exc).__name__}: {exc}"
+                    error = f"segmentation failed: {_describe(exc)}"
             if error:
-                flush()  # keep output in input order
-                writer.write([error_row(rid, source, title, str(error))])
-            else:
-                pending.append((rid, record, articles))
-                n_pending += len(articles)
-                if n_pending >= config.batch_size:
-                    flush()
-            tick()
+                flush()  # keep the output in input order
+                write([stage.error_row(rid, record, str(error))])
+                continue
+            pending.append((rid, record, articles))
+            n_pending += len(articles)
+            if n_pending >= config.batch_size:
+                flush()
         flush()
-    finally:
-        writer.close()
     stats.seconds = time.perf_counter() - start
-    if progress is not None:
-        progress(seen, total, stats)
     return stats
 
 
-# --------------------------------------------------------------------------- command line
+# --------------------------------------------------------------------------- for the faces
 
 
-def add_analyze_arguments(parser) -> None:
-    """Arguments of ``python -m nlp analyze`` (``nlp.cli`` builds the subparser)."""
-    parser.add_argument(
-        "inputs",
-        nargs="+",
-        metavar="INPUT",
-        help="files or folders: JSONL, CSV, TXT, ZIP of TXT files",
-    )
-    parser.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="OUT",
-        help="output file (JSONL, or CSV with --format csv or a .csv name)",
-    )
-    parser.add_argument(
-        "--format",
-        choices=FORMATS,
-        default=None,
-        help="output format (default: from the output's suffix, else jsonl)",
-    )
-    parser.add_argument(
-        "--no-segment",
-        dest="segment",
-        action="store_false",
-        help="treat every record as one article (no page segmentation; records with a "
-        "title field are single articles anyway)",
-    )
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="keep the records already complete in OUT and skip them",
-    )
-    parser.add_argument(
-        "--batch-size",
-        type=int,
-        default=BULK_BATCH_SIZE,
-        metavar="N",
-        help=f"articles per model call (default {BULK_BATCH_SIZE})",
-    )
-    parser.add_argument(
-        "--evidence",
-        action="store_true",
-        help="also fill 'evidence', the sentences behind each label (slower)",
-    )
-    parser.add_argument(
-        "--no-progress", dest="progress", action="store_false", help="no progress bar"
-    )
+def jsonl_to_csv(src: str | Path, dst: str | Path, task: str = "analyze") -> Path:
+    """Write the rows of a task's JSONL output as CSV."""
+    return out_file.jsonl_to_csv(src, dst, fields_of(task))
 
 
-def run_analyze(args) -> int:
-    """Run ``python -m nlp analyze`` from parsed arguments; print the summary line.
-
-    Returns:
-        0 when every record was analysed, 1 when some failed (each is reported on stderr and
-        written as a row with ``error``; the others are analysed), 2 when the models cannot
-        be loaded; as the other commands do.
-    """
-    import sys
-
-    from tqdm import tqdm
-
-    config = BatchConfig(
-        inputs=args.inputs,
-        output=args.output,
-        format=args.format,
-        segment=args.segment,
-        resume=args.resume,
-        batch_size=args.batch_size,
-        count_first=args.progress,
-        explain=args.evidence,
-        beams=args.beams,
-        source_tokens=args.source_tokens,
-    )
-    bar = tqdm(unit="rec", file=sys.stderr, disable=not args.progress, dynamic_ncols=True)
-
-    def progress(seen: int, total: int | None, stats: BatchStats) -> None:
-        if total is not None and bar.total != total:
-            bar.total = total
-        bar.n = seen
-        bar.set_postfix(articles=stats.articles, errors=stats.errors, refresh=False)
-        bar.refresh()
-
-    def report(source: str, message: str) -> None:
-        tqdm.write(f"newsdesk: error: {source}: {message}", file=sys.stderr)
-
-    try:
-        stats = run_batch(config, progress=progress, on_error=report)
-    except ModelUnavailable as exc:
-        print(f"newsdesk: error: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        bar.close()
-    print(stats.summary_line(), flush=True)
-    return 1 if stats.errors else 0
-
-
-# --------------------------------------------------------------------------- helpers for faces
-
-
-def jsonl_to_csv(src: str | Path, dst: str | Path) -> Path:
-    """Write the rows of a JSONL output as the CSV format."""
-    rows = read_output(src, "jsonl")
-    dst = Path(dst)
-    dst.write_bytes(encode_rows(rows, "csv", header=True))
-    return dst
-
-
-def label_counts(rows: Iterable[dict]) -> dict[str, int]:
-    """Articles per label, in :data:`~nlp.labels.LABELS` order (errors left out)."""
-    counts = Counter(r.get("label") for r in rows if not r.get("error") and r.get("label"))
-    return {label: counts.get(label, 0) for label in LABELS}
+read_output = out_file.read_output
+label_counts = out_file.label_counts

@@ -1,26 +1,28 @@
 """Command line: ``python -m nlp <command> ...`` (also installed as ``newsdesk``).
 
 Commands:
-    segment FILE... [-o OUT.jsonl]   split pasted pages into articles, one JSON object per
-                                     article: source, index, title, byline, body, captions.
-    classify INPUT... [-o OUT.jsonl] one line per record: id, label, scores (all six labels),
-                                     confidence, low_confidence (or id, error).
-    summarize INPUT... [-o OUT.jsonl] one line per record: id, summary, key_sentences,
-                                     keywords (or id, error).
-    analyze INPUT... -o OUT.jsonl    segment + classify + summarise, resumable (nlp.batch).
-    evaluate [FILE...]               classifier harness: test split, seed page, given files
-                                     (see training.evaluate).
+    segment INPUT... [-o OUT]    split pages into articles: one row per article (source,
+                                 index, title, byline, body, captions).
+    classify INPUT... [-o OUT]   one row per record: id, label, scores (all six labels),
+                                 confidence, low_confidence.
+    summarize INPUT... [-o OUT]  one row per record: id, summary, key_sentences, keywords.
+    analyze INPUT... -o OUT      segment + classify + summarise: one row per article.
+    evaluate [FILE...]           the evaluation harness (see :mod:`nlp.evaluation`).
 
-Inputs are TXT files (one page each), JSONL/CSV files (one page per row), folders and ZIP
-archives (see :mod:`nlp.io`). A bad input (missing, empty, binary, too large) gives one line
-on stderr naming the file and the problem; the other inputs still go through.
+The first four are stages of the one runner (:func:`nlp.batch.run_batch`): the same input
+formats (TXT, JSONL/CSV with ``id`` and ``text`` or ``title`` + ``body``, folders, ZIPs), the
+same cleaning, ``--resume``, ``--format jsonl|csv``, error rows and exit codes. Every row
+carries ``record_id`` and ``n_articles``; ``id`` is ``<record>#<k>`` for the k-th article of
+a record (``classify``/``summarize``: the record's id). A bad record gets a row with
+``error`` and one line on stderr; the others still go through.
 
-Exit status: 0 when every input was processed, 1 when at least one input failed (the others
-were still processed and written), 2 for usage errors or an output that cannot be written.
+Exit status: 0 when every record was processed, 1 when at least one failed (the others were
+processed and written), 2 for usage errors, missing models, or an output that cannot be used
+(an input, locked by another run, unwritable, full disk).
 
-Adding a command: write ``_add_X_parser(sub)`` that builds the subparser and calls
-``parser.set_defaults(run=_run_X)``, and ``_run_X(args) -> int``; then list ``_add_X_parser``
-in :data:`_PARSER_BUILDERS`.
+This module only parses arguments and draws progress; everything else is in the library.
+Adding a batch command: write a :class:`nlp.batch.Stage` and register it in
+:data:`nlp.batch.STAGES`, then add a ``_BATCH_COMMANDS`` entry here.
 """
 
 from __future__ import annotations
@@ -28,9 +30,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterator
-
-from nlp.io import JsonlWriter, Record, iter_records
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE = 0, 1, 2
 PROG = "newsdesk"
@@ -49,106 +48,30 @@ def _use_utf8_stdout() -> None:
         pass
 
 
-def _open_output(path: str | None) -> JsonlWriter | None:
-    try:
-        return JsonlWriter(path)
-    except OSError as err:
-        _report("error", str(path), f"cannot write output ({err.strerror or err})")
-        return None
+# ---------------------------------------------------------------------------- batch commands
 
-
-def _iter_good_records(paths: list[str], failed: list[str]) -> Iterator[Record]:
-    """Records that can be processed; errors are reported and collected in ``failed``."""
-    for rec in iter_records(paths):
-        if rec.error:
-            _report("error", rec.source, rec.error)
-            failed.append(rec.source)
-            continue
-        if rec.warning:
-            _report("warning", rec.source, rec.warning)
-        yield rec
-
-
-# ---------------------------------------------------------------------------- segment
-
-
-def _add_segment_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "segment",
-        help="split pasted newspaper pages into articles",
-        description="Split pasted newspaper pages into articles (JSONL, one article a line).",
-    )
-    p.add_argument("files", nargs="+", metavar="FILE", help="TXT/JSONL/CSV/ZIP files or folders")
-    p.add_argument("-o", "--output", metavar="OUT.jsonl", help="output file (default: stdout)")
-    p.set_defaults(run=_run_segment)
-
-
-def _run_segment(args: argparse.Namespace) -> int:
-    from nlp.segment import segment_page
-
-    writer = _open_output(args.output)
-    if writer is None:
-        return EXIT_USAGE
-    failed: list[str] = []
-    with writer:
-        for rec in _iter_good_records(args.files, failed):
-            try:
-                articles = segment_page(rec.text, source=rec.source)
-            except Exception as err:  # noqa: BLE001 - one bad page must not stop a batch
-                _report("error", rec.source, f"segmentation failed ({type(err).__name__}: {err})")
-                failed.append(rec.source)
-                continue
-            if not articles:
-                _report("warning", rec.source, "no article found")
-            for art in articles:
-                writer.write(art.to_dict())
-    return EXIT_INPUT_ERRORS if failed else EXIT_OK
-
-
-# ---------------------------------------------------------------------------- analyze
-
-
-def _add_analyze_parser(sub: argparse._SubParsersAction) -> None:
-    from nlp.batch import add_analyze_arguments
-
-    p = sub.add_parser(
-        "analyze",
-        help="segment, classify and summarise pages or articles in bulk",
-        description="Analyse pages (or articles with --no-segment) into one row per article: "
-        "domain label, scores, summary, key sentences, keywords. Resumable with --resume.",
-    )
-    add_analyze_arguments(p)
-    add_decoding_arguments(p)
-    p.set_defaults(run=_run_analyze)
-
-
-def _run_analyze(args: argparse.Namespace) -> int:
-    from nlp.batch import run_analyze
-
-    return run_analyze(args)
-
-
-# ---------------------------------------------------------------------- classify, summarize
-
-
-def _add_model_parser(sub: argparse._SubParsersAction, name: str, help_: str, run) -> None:
-    p = sub.add_parser(name, help=help_, description=help_ + " (JSONL, one line per record).")
-    p.add_argument(
-        "files",
-        nargs="+",
-        metavar="INPUT",
-        help="JSONL/CSV (id optional, text or title+body), TXT files, folders, ZIP",
-    )
-    p.add_argument("-o", "--output", metavar="OUT.jsonl", help="output file (default: stdout)")
-    p.add_argument("--batch-size", type=int, default=32, help="articles per model call")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(run=run)
-
-
-def _add_classify_parser(sub: argparse._SubParsersAction) -> None:
-    _add_model_parser(
-        sub, "classify", "label each article's domain with a probability per label", _run_classify
-    )
+# name: (help, default batch size, needs an output file, extra argument adders)
+_BATCH_COMMANDS: dict[str, tuple[str, int, bool, tuple[str, ...]]] = {
+    "segment": ("split pasted newspaper pages into articles", 64, False, ()),
+    "classify": (
+        "label each article's domain with a probability per label",
+        32,
+        False,
+        ("evidence",),
+    ),
+    "summarize": (
+        "summarise each article: summary, key sentences, keywords",
+        32,
+        False,
+        ("decoding",),
+    ),
+    "analyze": (
+        "segment, classify and summarise pages or articles in bulk",
+        64,
+        True,
+        ("no_segment", "evidence", "decoding"),
+    ),
+}
 
 
 def add_decoding_arguments(p: argparse.ArgumentParser) -> None:
@@ -170,117 +93,219 @@ def add_decoding_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_summarize_parser(sub: argparse._SubParsersAction) -> None:
-    _add_model_parser(
-        sub, "summarize", "summarise each article: summary, key sentences, keywords", _run_summarize
+def _add_batch_parser(sub: argparse._SubParsersAction, name: str) -> None:
+    help_, batch_size, needs_output, extras = _BATCH_COMMANDS[name]
+    p = sub.add_parser(name, help=help_, description=help_[0].upper() + help_[1:] + ".")
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="TXT/JSONL/CSV files (id optional, text or title+body), folders, ZIP files",
     )
-    add_decoding_arguments(sub.choices["summarize"])
+    p.add_argument(
+        "-o",
+        "--output",
+        required=needs_output,
+        metavar="OUT",
+        help="output file: JSONL, or CSV with --format csv or a .csv name"
+        + ("" if needs_output else " (default: JSONL on stdout)"),
+    )
+    p.add_argument("--format", choices=("jsonl", "csv"), default=None, help="output format")
+    p.add_argument(
+        "--resume", action="store_true", help="keep the records already complete in OUT, skip them"
+    )
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=batch_size,
+        metavar="N",
+        help=f"articles per model call (default {batch_size})",
+    )
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    if "no_segment" in extras:
+        p.add_argument(
+            "--no-segment",
+            dest="segment",
+            action="store_false",
+            help="treat every record as one article (no page segmentation; records with a "
+            "title field are single articles anyway)",
+        )
+    if "evidence" in extras:
+        p.add_argument(
+            "--evidence",
+            action="store_true",
+            help="also fill 'evidence', the sentences behind each label (slower)",
+        )
+    if "decoding" in extras:
+        add_decoding_arguments(p)
+    p.set_defaults(run=_run_batch)
 
 
-def _run_per_record(args: argparse.Namespace, predict: Callable[[list[str]], list]) -> int:
-    """Run ``predict`` over every record in batches, writing rows in input order.
-
-    A bad record (unreadable, empty, or one the model fails on) gets an ``id`` + ``error`` row
-    and the run goes on; records without Chinese text also carry a ``warning``.
-    """
+def _run_batch(args: argparse.Namespace) -> int:
+    """Run one batch command; progress on stderr, the summary line at the end (with -o)."""
     from tqdm import tqdm
 
-    writer = _open_output(args.output)
-    if writer is None:
+    from nlp.batch import BatchConfig, run_batch
+    from nlp.output import OutputError
+    from nlp.types import ModelUnavailable
+
+    try:
+        config = BatchConfig(
+            inputs=args.inputs,
+            output=args.output,
+            task=args.command,
+            format=args.format,
+            segment=getattr(args, "segment", True),
+            resume=args.resume,
+            batch_size=args.batch_size,
+            count_first=args.progress,
+            explain=getattr(args, "evidence", False),
+            beams=getattr(args, "beams", None),
+            source_tokens=getattr(args, "source_tokens", None),
+        )
+    except ValueError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    failed: list[str] = []
-    batch: list[Record] = []
-
-    def run_model(texts: list[str]) -> list:
-        try:
-            return predict(texts)
-        except Exception:  # noqa: BLE001 - retry one by one so one bad text loses nothing else
-            out = []
-            for t in texts:
-                try:
-                    out.append(predict([t])[0])
-                except Exception as err:  # noqa: BLE001
-                    out.append(f"model failed ({type(err).__name__}: {err})")
-            return out
-
-    def flush() -> None:
-        good = [r for r in batch if not r.error]
-        results = iter(run_model([r.text for r in good]) if good else [])
-        for rec in batch:
-            res = rec.error or next(results)
-            if isinstance(res, str):
-                _report("error", rec.source, res)
-                failed.append(rec.source)
-                writer.write({"id": rec.id, "error": res})
-            else:
-                row = {"id": rec.id, **res.to_dict()}
-                if rec.warning:
-                    row["warning"] = rec.warning
-                writer.write(row)
-        bar.update(len(batch))
-        batch.clear()
-
-    with (
-        writer,
-        tqdm(
-            desc=args.command, unit="art", disable=args.no_progress or None, file=sys.stderr
-        ) as bar,
-    ):
-        for rec in iter_records(args.files):
-            batch.append(rec)
-            if len(batch) >= args.batch_size:
-                flush()
-        flush()
-    return EXIT_INPUT_ERRORS if failed else EXIT_OK
-
-
-def _run_classify(args: argparse.Namespace) -> int:
-    from nlp.pipeline import default_classifier
-
-    return _run_per_record(args, default_classifier().predict)
-
-
-def _run_summarize(args: argparse.Namespace) -> int:
-    from nlp.pipeline import default_summarizer
-
-    return _run_per_record(
-        args, default_summarizer().for_batch(args.beams, args.source_tokens).summarize
+    bar = tqdm(
+        unit="rec",
+        file=sys.stderr,
+        disable=not args.progress,
+        dynamic_ncols=True,
+        desc=args.command,
     )
+
+    def progress(done: int, total: int | None, stats) -> None:
+        if total is not None and bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+        bar.set_postfix(articles=stats.articles, errors=stats.errors, refresh=False)
+
+    def report(source: str, message: str) -> None:
+        tqdm.write(f"{PROG}: error: {source}: {message}", file=sys.stderr)
+
+    try:
+        stats = run_batch(config, progress=progress, on_error=report)
+    except (ModelUnavailable, OutputError) as exc:
+        bar.close()
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    bar.close()
+    print(stats.summary_line(), file=sys.stdout if args.output else sys.stderr, flush=True)
+    return EXIT_INPUT_ERRORS if stats.errors else EXIT_OK
 
 
 # ---------------------------------------------------------------------------- evaluate
 
 
 def _add_evaluate_parser(sub: argparse._SubParsersAction) -> None:
-    from training.evaluate import add_arguments
+    from pathlib import Path
 
     p = sub.add_parser(
         "evaluate",
-        help="score the classifier and its baselines on the test split, the seed page and files",
-        description="Score the classifier and its baselines on the date-held-out test split, "
-        "the labelled seed page and any labelled JSONL/CSV files; writes metrics.json, "
-        "report.md and confusion-matrix PNGs.",
+        help="score the shipped classifier on the test split, the seed page or labelled files",
+        description="Score the shipped classifier (and with --variants its other settings) on "
+        "labelled data: by default the date-held-out test split and the labelled seed page; "
+        "with FILEs only those files (add --test / --seed-page for the others). Progress goes "
+        "to stderr, the table to stdout. Reports (metrics.json, report.md, confusion PNGs) are "
+        "written only with --out DIR, never by default: the committed reports/classifier is "
+        "written by the full harness with the baselines, python -m training.evaluate.",
+        epilog="Exit status: 0 all sets scored (and above --min-macro-f1), 1 a FILE unreadable "
+        "or without a usable row, a default set unavailable, or a macro-F1 below "
+        "--min-macro-f1, 2 usage error or no model.",
     )
-    add_arguments(p)
+    p.add_argument("files", nargs="*", metavar="FILE", help="labelled JSONL/CSV files")
+    p.add_argument(
+        "--test",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="score the test split (default: only when no FILE is given)",
+    )
+    p.add_argument(
+        "--seed-page",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="score the labelled seed page (default: only when no FILE is given)",
+    )
+    p.add_argument("--model-dir", type=Path, default=None, help="classifier folder to score")
+    p.add_argument(
+        "--variants",
+        action="store_true",
+        help="also score fp32/bf16/int8 and chunked reading of long articles",
+    )
+    p.add_argument("--out", type=Path, default=None, metavar="DIR", help="write reports here")
+    p.add_argument(
+        "--min-macro-f1",
+        type=float,
+        default=None,
+        metavar="X",
+        help="exit 1 when the shipped model's macro-F1 on any set is below X (0-1)",
+    )
+    p.add_argument("--batch-size", type=int, default=128, metavar="N", help="texts per model call")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     p.set_defaults(run=_run_evaluate)
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
-    from training.evaluate import run
+    from tqdm import tqdm
 
-    run(args)
-    return EXIT_OK
+    from nlp.evaluation import harness
+    from nlp.types import ModelUnavailable
+
+    if args.min_macro_f1 is not None and not 0.0 <= args.min_macro_f1 <= 1.0:
+        bad = f"--min-macro-f1 must be in [0, 1], got {args.min_macro_f1}"
+        print(f"{PROG}: error: {bad}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.batch_size < 1:
+        print(f"{PROG}: error: --batch-size must be >= 1, got {args.batch_size}", file=sys.stderr)
+        return EXIT_USAGE
+    bars: dict[str, tqdm] = {}
+
+    def log(message: str) -> None:
+        tqdm.write(f"{PROG}: evaluate: {message}", file=sys.stderr)
+
+    def progress(what: str, done: int, total: int) -> None:
+        if what not in bars:
+            hide = not args.progress or None  # None: no bar when stderr is not a terminal
+            bars[what] = tqdm(total=total, desc=what, unit="art", file=sys.stderr, disable=hide)
+        bars[what].update(done - bars[what].n)
+        if done >= total:
+            bars.pop(what).close()
+
+    default_sets = not args.files
+    sets, problems = harness.load_sets(
+        args.files,
+        test=default_sets if args.test is None else args.test,
+        seed_page=default_sets if args.seed_page is None else args.seed_page,
+        log=log,
+    )
+    for problem in problems:
+        print(f"{PROG}: error: {problem}", file=sys.stderr)
+    if not sets:
+        print(f"{PROG}: error: nothing to evaluate", file=sys.stderr)
+        return EXIT_INPUT_ERRORS
+    try:
+        models = harness.finetuned_models(args.model_dir, args.variants)
+        results = harness.run(
+            sets, models, args.out, log=log, progress=progress, batch_size=args.batch_size
+        )
+    except (ModelUnavailable, FileNotFoundError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        for bar in bars.values():
+            bar.close()
+    print(harness.markdown(results), flush=True)
+    if args.out is not None:
+        log(f"reports written to {args.out}")
+    failing = []
+    if args.min_macro_f1 is not None:
+        failing = harness.below_threshold(results, args.min_macro_f1)
+    for line in failing:
+        print(f"{PROG}: error: {line} (--min-macro-f1)", file=sys.stderr)
+    return EXIT_INPUT_ERRORS if problems or failing else EXIT_OK
 
 
 # ---------------------------------------------------------------------------- main
-
-_PARSER_BUILDERS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_segment_parser,
-    _add_classify_parser,
-    _add_summarize_parser,
-    _add_analyze_parser,
-    _add_evaluate_parser,
-]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -289,11 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Chinese news-desk NLP: segment pages, classify and summarise articles.",
         epilog="Exit status: 0 all inputs processed, 1 some inputs failed (the rest were "
-        "processed), 2 usage or output error.",
+        "processed), 2 usage, model or output error.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in _PARSER_BUILDERS:
-        add(sub)
+    for name in _BATCH_COMMANDS:
+        _add_batch_parser(sub, name)
+    _add_evaluate_parser(sub)
     return parser
 
 

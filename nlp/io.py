@@ -1,9 +1,9 @@
-"""Reading inputs and writing outputs for every CLI (and the app's uploads).
+"""Reading inputs for every command (and the app's uploads): files, folders, ZIPs -> records.
 
 Inputs: TXT files (one record per file), JSONL and CSV (one record per row: ``id`` optional,
 ``text`` or ``title`` + ``body``), folders (recursively: .txt, .jsonl, .csv, .zip) and ZIP
 archives of such files. Encodings: UTF-8 (with or without BOM), UTF-16/32 with BOM, GBK /
-GB18030, and whatever charset-normalizer recognises as a fallback. A bad file or row does not
+GB18030, and whatever charset-normalizer recognises as a fallback (:mod:`nlp.encoding`). A bad file or row does not
 stop a run: it becomes a :class:`Record` with ``error`` set, which the caller reports and
 skips.
 
@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
@@ -25,25 +24,21 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from nlp.encoding import (  # noqa: F401 - re-exported: the readers' public surface
+    _SNIFF_BYTES,
+    MAX_TEXT_BYTES,
+    _mb,
+    decode_bytes,
+    detect_encoding,
+    read_text_file,
+)
 from nlp.text import has_chinese
 from nlp.types import InputError
 
-MAX_TEXT_BYTES = 20 * 1024 * 1024
-"""Largest text (one TXT file, one row's text) accepted; bigger inputs get a clear error."""
-
 RECORD_SUFFIXES = (".txt", ".jsonl", ".ndjson", ".csv", ".zip")
 """Files picked up when a folder is given."""
-
-_SNIFF_BYTES = 64 * 1024
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 
 
 @dataclass
@@ -88,119 +83,6 @@ class Record:
         }
 
 
-# ---------------------------------------------------------------------------- decoding
-
-
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB"
-
-
-def _looks_binary(text: str) -> bool:
-    """Too many control characters (other than newlines/tabs/form feeds) for a text file."""
-    if not text:
-        return False
-    sample = text[:_SNIFF_BYTES]
-    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\n\r\t\f") or c == "\x7f")
-    return bad > max(2, len(sample) // 200)
-
-
-def _looks_like_gb_text(text: str) -> bool:
-    """GB18030 decodes almost anything; accept it only if the result is mostly common
-    characters (CJK unified ideographs, ASCII, CJK and full-width punctuation)."""
-    sample = text[:_SNIFF_BYTES]
-    if not sample:
-        return True
-    common = sum(
-        1
-        for c in sample
-        if c.isascii()
-        or "\u4e00" <= c <= "\u9fff"
-        or "\u3000" <= c <= "\u303f"
-        or "\uff00" <= c <= "\uffef"
-        or "\u2010" <= c <= "\u2027"
-    )
-    return common / len(sample) >= 0.95 and not _looks_binary(sample)
-
-
-def detect_encoding(data: bytes) -> str | None:
-    """Encoding of ``data`` (a whole file or its first bytes), or None if it is not text.
-
-    Order: BOM, UTF-8, GB18030 (if the result looks like Chinese text), UTF-16 without BOM
-    (if NUL bytes sit at every other position), then charset-normalizer.
-    """
-    for bom, enc in _BOMS:
-        if data.startswith(bom):
-            return enc
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as err:
-        # a sample cut inside a multi-byte character is still UTF-8
-        if err.start >= len(data) - 3 and err.reason == "unexpected end of data":
-            return "utf-8"
-    if b"\x00" in data:
-        for enc, offset in (("utf-16-le", 1), ("utf-16-be", 0)):
-            if data[offset::2].count(0) > len(data) // 4:
-                try:
-                    text = data[: len(data) // 2 * 2].decode(enc)
-                except UnicodeDecodeError:
-                    continue
-                if not _looks_binary(text):
-                    return enc
-        return None
-    try:
-        if _looks_like_gb_text(data.decode("gb18030")):
-            return "gb18030"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data[:_SNIFF_BYTES]).best()
-    if best is None:
-        return None
-    try:
-        text = data.decode(best.encoding)
-    except (UnicodeDecodeError, LookupError):
-        return None
-    return None if _looks_binary(text) else best.encoding
-
-
-def decode_bytes(data: bytes, name: str = "<bytes>") -> str:
-    """Decode a whole file's bytes to text (newlines normalised), or raise :class:`InputError`."""
-    enc = detect_encoding(data)
-    if enc is None:
-        raise InputError(f"{name}: not a text file (binary or unknown encoding)")
-    try:
-        text = data.decode(enc)
-    except UnicodeDecodeError as err:
-        raise InputError(f"{name}: cannot decode as {enc} at byte {err.start}") from None
-    if _looks_binary(text):
-        raise InputError(f"{name}: not a text file (control characters)")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def read_text_file(path: str | Path, max_bytes: int = MAX_TEXT_BYTES) -> str:
-    """Read a text file whatever its encoding.
-
-    Raises:
-        InputError: missing, a folder, larger than ``max_bytes``, binary or undecodable; the
-            message is one line naming the file and the problem.
-    """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file")
-    if p.is_dir():
-        raise InputError(f"{p}: is a folder, not a file")
-    size = p.stat().st_size
-    if size > max_bytes:
-        raise InputError(f"{p}: too large ({_mb(size)}; the limit is {_mb(max_bytes)})")
-    try:
-        data = p.read_bytes()
-    except OSError as err:
-        raise InputError(f"{p}: cannot read ({err.strerror or err})") from None
-    return decode_bytes(data, str(p))
-
-
 # ---------------------------------------------------------------------------- records
 
 
@@ -218,25 +100,58 @@ def check_record(rec: Record, max_chars: int = MAX_TEXT_BYTES) -> Record:
     return rec
 
 
+class _BadField(ValueError):
+    pass
+
+
 def _str_field(row: dict, key: str) -> str:
+    """A text field: a string (``None`` or missing: empty); anything else is refused, never
+    printed into the text (``12345`` or ``["a", "公安"]`` is not an article)."""
     value = row.get(key)
     if value is None:
         return ""
-    return value if isinstance(value, str) else str(value)
+    if not isinstance(value, str):
+        raise _BadField(f"field '{key}' must be a string, got {_json_type(value)}")
+    return value
+
+
+def _json_type(value: Any) -> str:
+    names = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "an object",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def _id_field(row: dict, default_id: str) -> str:
+    """The row's id: a string or an integer (``7`` → ``"7"``); anything else is refused."""
+    value = row.get("id")
+    if value is None or value == "":
+        return default_id
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise _BadField(f"field 'id' must be a string or an integer, got {_json_type(value)}")
+    return str(value).strip() or default_id
 
 
 def _record_from_row(row: Any, default_id: str, source: str) -> Record:
     """A record from one JSON object or CSV row (``id``, ``text`` or ``title``/``body``)."""
     if not isinstance(row, dict):
-        return Record(default_id, source, error=f"row is a {type(row).__name__}, not an object")
+        return Record(default_id, source, error=f"row is {_json_type(row)}, not an object")
     row = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
-    rid = _str_field(row, "id").strip() or default_id
     extra = {k: v for k, v in row.items() if k not in ("id", "text", "title", "body")}
-    if "text" in row:
-        return Record(rid, source, body=_str_field(row, "text"), extra=extra)
-    if "body" in row or "title" in row:
-        title, body = _str_field(row, "title").strip(), _str_field(row, "body")
-        return Record(rid, source, title=title, body=body, extra=extra)
+    try:
+        rid = default_id
+        rid = _id_field(row, default_id)
+        if "text" in row:
+            return Record(rid, source, body=_str_field(row, "text"), extra=extra)
+        if "body" in row or "title" in row:
+            title, body = _str_field(row, "title").strip(), _str_field(row, "body")
+            return Record(rid, source, title=title, body=body, extra=extra)
+    except _BadField as err:
+        return Record(rid, source, error=str(err), extra=extra)
     return Record(rid, source, error="no 'text', 'title' or 'body' field", extra=extra)
 
 
@@ -419,133 +334,33 @@ def iter_records(
             yield check_record(rec, max_bytes)
 
 
-# ---------------------------------------------------------------------------- writing
+# ---------------------------------------------------------------------------- plain JSONL
 
 
-def _as_dict(obj: Any) -> dict:
-    if isinstance(obj, dict):
-        return obj
-    if hasattr(obj, "to_dict"):
-        return obj.to_dict()
-    raise TypeError(f"cannot write a {type(obj).__name__} as a JSON object")
-
-
-class JsonlWriter:
-    """Write one JSON object per line, flushed after each line so a killed batch run leaves
-    a valid file that a rerun can resume from (see :func:`read_done_ids`).
-
-    ``path`` ``None`` or ``"-"`` writes to stdout.
-
-    Example:
-        >>> with JsonlWriter("out.jsonl") as w:  # doctest: +SKIP
-        ...     w.write({"id": "a", "label": "other"})
-    """
-
-    def __init__(self, path: str | Path | None = None, append: bool = False) -> None:
-        self.path = None if path in (None, "-") else Path(path)
-        if self.path is None:
-            self._f: IO[str] = sys.stdout
-        else:
-            if self.path.parent and not self.path.parent.exists():
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._f = open(self.path, "a" if append else "w", encoding="utf-8", newline="\n")
-        self.count = 0
-
-    def write(self, obj: Any) -> None:
-        self._f.write(json.dumps(_as_dict(obj), ensure_ascii=False) + "\n")
-        self._f.flush()
-        self.count += 1
-
-    def close(self) -> None:
-        if self.path is not None and not self._f.closed:
-            self._f.close()
-
-    def __enter__(self) -> JsonlWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def write_jsonl(records: Iterable[Any], path: str | Path | None, append: bool = False) -> int:
-    """Write dicts (or objects with ``to_dict()``) as JSONL; returns the number written."""
-    with JsonlWriter(path, append=append) as w:
-        for rec in records:
-            w.write(rec)
-        return w.count
-
-
-def read_done_ids(path: str | Path, key: str = "id") -> set[str]:
-    """Ids already present in an output JSONL file (to resume an interrupted run).
-
-    A last line cut off by a crash is ignored.
-    """
-    p = Path(path)
-    done: set[str] = set()
-    if not p.exists():
-        return done
-    with open(p, encoding="utf-8", errors="replace") as f:
-        for line in f:
+def read_jsonl(path: str | Path) -> list[dict]:
+    """The objects of a small JSONL file we wrote (labels, gold, manifests); blank lines
+    skipped. Raises ``ValueError`` naming the line for a line that is not a JSON object."""
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
             try:
                 row = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(row, dict) and key in row:
-                done.add(str(row[key]))
-    return done
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{path}:{n}: invalid JSON ({err.msg})") from None
+            if not isinstance(row, dict):
+                raise ValueError(f"{path}:{n}: not a JSON object")
+            rows.append(row)
+    return rows
 
 
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+def write_jsonl(rows: Iterable[Any], path: str | Path) -> int:
+    """Write dicts (or objects with ``to_dict()``) as JSONL through a temporary file renamed
+    into place (a reader never sees half a file); returns the number of rows written."""
+    from nlp.output import replace_file
 
-
-class CsvWriter:
-    """Write rows as CSV (UTF-8 with BOM so spreadsheet programs show Chinese correctly).
-
-    Lists and dicts are written as JSON in their cell. Columns are ``fieldnames`` or the
-    keys of the first row; each row is flushed.
-    """
-
-    def __init__(self, path: str | Path | None, fieldnames: list[str] | None = None) -> None:
-        self.path = None if path in (None, "-") else Path(path)
-        if self.path is None:
-            self._f: IO[str] = sys.stdout
-        else:
-            self._f = open(self.path, "w", encoding="utf-8-sig", newline="")
-        self.fieldnames = fieldnames
-        self._writer: csv.DictWriter | None = None
-        self.count = 0
-
-    def write(self, obj: Any) -> None:
-        row = _as_dict(obj)
-        if self._writer is None:
-            self.fieldnames = self.fieldnames or list(row)
-            self._writer = csv.DictWriter(
-                self._f, fieldnames=self.fieldnames, extrasaction="ignore"
-            )
-            self._writer.writeheader()
-        self._writer.writerow({k: _csv_cell(v) for k, v in row.items()})
-        self._f.flush()
-        self.count += 1
-
-    def close(self) -> None:
-        if self.path is not None and not self._f.closed:
-            self._f.close()
-
-    def __enter__(self) -> CsvWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def write_csv(
-    rows: Iterable[Any], path: str | Path | None, fieldnames: list[str] | None = None
-) -> int:
-    """Write dicts (or objects with ``to_dict()``) as CSV; returns the number written."""
-    with CsvWriter(path, fieldnames) as w:
-        for row in rows:
-            w.write(row)
-        return w.count
+    lines = [json.dumps(r.to_dict() if hasattr(r, "to_dict") else r, ensure_ascii=False) + "\n"
+             for r in rows]  # fmt: skip
+    replace_file(path, "".join(lines).encode("utf-8"))
+    return len(lines)

@@ -132,9 +132,16 @@ def warm_up() -> None:
 
 def check_text(text: str, max_chars: int = MAX_CHARS) -> str:
     """Return ``text`` if the pipeline can take it, else raise :class:`InputError`."""
-    if text is None or not str(text).strip():
+    if text is None:
         raise InputError("no text", "empty")
-    text = str(text)
+    if not isinstance(text, str):
+        raise InputError(
+            f"text must be a string, got {type(text).__name__} (one article per call; "
+            "use analyze_articles or the batch runner for many)",
+            "not_text",
+        )
+    if not text.strip():
+        raise InputError("no text", "empty")
     if len(text) > max_chars:
         raise InputError(f"{len(text)} characters, the limit is {max_chars}", "too_long")
     sample = text[:4096]
@@ -177,7 +184,7 @@ def _chunks(items: Sequence, size: int) -> list[Sequence]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _predict(classifier: Classifier, texts: list[str], explain: bool) -> list[Classification]:
+def predict_labels(classifier: Classifier, texts: list[str], explain: bool) -> list[Classification]:
     """``classifier.predict``, asking for evidence only from classifiers that take ``explain``."""
     try:
         takes_explain = "explain" in inspect.signature(classifier.predict).parameters
@@ -207,7 +214,7 @@ def analyze_articles(
     results: list[ArticleResult] = []
     for chunk in _chunks(list(articles), batch_size):
         texts = [a.text for a in chunk]
-        classes = _predict(classifier, texts, explain)
+        classes = predict_labels(classifier, texts, explain)
         # The summariser was trained to write a headline from a body: it reads the body only.
         summaries = summarizer.summarize([a.body or a.text for a in chunk])
         if len(classes) != len(texts) or len(summaries) != len(texts):
@@ -269,7 +276,7 @@ def classify(
     text: str, classifier: Classifier | None = None, explain: bool = True
 ) -> Classification:
     """Domain of one article (headline and body as one text), with evidence sentences."""
-    return _predict(classifier or default_classifier(), [_one_article_text(text)], explain)[0]
+    return predict_labels(classifier or default_classifier(), [_one_article_text(text)], explain)[0]
 
 
 def summarize(text: str, summarizer: Summarizer | None = None) -> Summary:

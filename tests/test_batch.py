@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 
 from nlp import batch, paths, pipeline
-from nlp.batch import BatchConfig, complete_rows, encode_rows, prepare_output, read_output
+from nlp.batch import BatchConfig, fields_of
+from nlp.output import OutputFile, complete_rows, encode_rows, read_output
 from nlp.evaluation.labelled import read_labelled
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seeds" / "000_cd28cbcedefb48dc.txt"
+SEED = paths.seed_page()
+FIELDS = fields_of("analyze")
 
 ARTICLES = [
     ("派出所开展治安巡逻", "民警加强夜间巡逻，维护社会治安。"),
@@ -52,7 +54,7 @@ def test_jsonl_and_csv_round_trip(tmp_path):
     rows = [_row("a", 0, 2), _row("a", 1, 2), _row("b", 0, 1, "water_management")]
     for fmt in ("jsonl", "csv"):
         path = tmp_path / f"out.{fmt}"
-        path.write_bytes(encode_rows(rows, fmt, header=True))
+        path.write_bytes(encode_rows(rows, fmt, FIELDS, header=True))
         back = read_output(path, fmt)
         assert [r["id"] for r in back] == ["a#0", "a#1", "b#0"]
         assert [int(r["n_articles"]) for r in back] == [2, 2, 1]
@@ -68,19 +70,25 @@ def test_complete_rows_drops_incomplete_records_and_duplicates():
     assert [r["id"] for r in kept] == ["a#0", "a#1"]
 
 
+def _prepare(path: Path, fmt: str, resume: bool) -> set[str]:
+    with OutputFile(path, fmt, FIELDS, resume=resume) as out:
+        return out.done
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_prepare_output_cuts_a_torn_tail(tmp_path, fmt):
     path = tmp_path / f"out.{fmt}"
-    whole = encode_rows([_row("a", 0, 1), _row("b", 0, 2), _row("b", 1, 2)], fmt, header=True)
-    torn = whole + encode_rows([_row("c", 0, 1)], fmt)[:-25]  # killed mid-write
+    whole = encode_rows([_row("a", 0, 1), _row("b", 0, 2), _row("b", 1, 2)], fmt, FIELDS, True)
+    torn = whole + encode_rows([_row("c", 0, 1)], fmt, FIELDS)[:-25]  # killed mid-write
     path.write_bytes(torn)
-    assert prepare_output(path, fmt, resume=True) == {"a", "b"}
+    assert _prepare(path, fmt, resume=True) == {"a", "b"}
     assert path.read_bytes() == whole
     # A record with only some of its rows written is redone as a whole.
-    path.write_bytes(whole + encode_rows([_row("c", 0, 2)], fmt))
-    assert prepare_output(path, fmt, resume=True) == {"a", "b"}
+    path.write_bytes(whole + encode_rows([_row("c", 0, 2)], fmt, FIELDS))
+    assert _prepare(path, fmt, resume=True) == {"a", "b"}
     assert path.read_bytes() == whole
-    assert prepare_output(path, fmt, resume=False) == set() and path.read_bytes() == b""
+    assert _prepare(path, fmt, resume=False) == set()
+    assert path.read_bytes() == (encode_rows([], fmt, FIELDS, True) if fmt == "csv" else b"")
 
 
 def test_config_checks():
@@ -106,7 +114,6 @@ def _records(n: int, page: str | None = None) -> list[dict]:
 
 
 def test_run_batch_rows_ids_and_errors(tmp_path):
-    pytest.importorskip("nlp.io")
     src = _write_jsonl(tmp_path / "in.jsonl", [*_records(6), {"id": "blank", "body": "  "}])
     out = tmp_path / "out.jsonl"
     stats = batch.run_batch(BatchConfig(inputs=[src], output=out, segment=False, batch_size=4))
@@ -129,7 +136,6 @@ def test_run_batch_rows_ids_and_errors(tmp_path):
 @pytest.mark.skipif(not SEED.exists(), reason="shared seed page not present")
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_resume_after_a_cut_reproduces_the_uninterrupted_output(tmp_path, fmt):
-    pytest.importorskip("nlp.io")
     src = _write_jsonl(tmp_path / "in.jsonl", _records(7, SEED.read_text("utf-8")))
     clean = tmp_path / f"clean.{fmt}"
     batch.run_batch(BatchConfig(inputs=[src], output=clean, batch_size=5))
@@ -149,8 +155,6 @@ def test_resume_after_a_cut_reproduces_the_uninterrupted_output(tmp_path, fmt):
 
 def test_analyze_command_killed_half_way_then_resumed(tmp_path):
     """SIGKILL a real ``python -m nlp analyze`` run, resume it, compare with a clean run."""
-    pytest.importorskip("nlp.io")
-    pytest.importorskip("nlp.cli")
     page = SEED.read_text("utf-8") if SEED.exists() else None
     src = _write_jsonl(tmp_path / "in.jsonl", _records(30, page))
     env = {**os.environ, "NEWSDESK_FAKE_MODELS": "1"}
@@ -191,34 +195,22 @@ def test_analyze_command_killed_half_way_then_resumed(tmp_path):
     assert out.read_bytes() == clean.read_bytes()
 
 
-def test_output_inside_an_input_folder_is_not_read_back(tmp_path):
-    pytest.importorskip("nlp.io")
-    folder = tmp_path / "pages"
-    folder.mkdir()
-    for i, (title, body) in enumerate(ARTICLES[:3]):
-        (folder / f"p{i}.txt").write_text(f"{title}\n{body}", "utf-8")
-    out = folder / "out.jsonl"
-    first = batch.run_batch(BatchConfig(inputs=[folder], output=out, segment=False))
-    again = batch.run_batch(BatchConfig(inputs=[folder], output=out, segment=False, resume=True))
-    assert (first.records, first.errors) == (3, 0)
-    assert (again.records, again.skipped) == (0, 3)
-    assert {r["source"] for r in read_output(out)} == {str(folder / f"p{i}.txt") for i in range(3)}
-
-
 def test_record_with_a_title_is_one_article_even_when_segmenting():
     rec = {
         "id": "x",
         "title": "派出所 开展治安巡逻",
         "body": "民警加强\n巡逻，维护治安。\n\n小标题\n\n又一段。",
     }
-    [article] = batch.record_articles(rec, segment=True, source="s")
+    from nlp.io import Record
+
+    record = Record("x", "s", title=rec["title"], body=rec["body"])
+    [article] = batch.record_articles(record, segment=True, source="s")
     assert article.title == "派出所 开展治安巡逻"  # a real word gap in a headline stays
     assert "民警加强巡逻" in article.body and "又一段" in article.body
     assert article.source == "s" and article.index == 0
 
 
 def test_evidence_only_when_asked(tmp_path):
-    pytest.importorskip("nlp.io")
     src = _write_jsonl(tmp_path / "in.jsonl", _records(1))
     out = tmp_path / "out.jsonl"
     batch.run_batch(BatchConfig(inputs=[src], output=out))
@@ -231,7 +223,6 @@ def test_evidence_only_when_asked(tmp_path):
 
 
 def test_analyze_command_without_models_says_so_and_writes_nothing(tmp_path, monkeypatch, capsys):
-    pytest.importorskip("nlp.io")
     from nlp.cli import main
 
     def no_weights(kind):
@@ -246,7 +237,6 @@ def test_analyze_command_without_models_says_so_and_writes_nothing(tmp_path, mon
 
 
 def test_bulk_runs_ask_the_summariser_for_its_batch_decoding(tmp_path):
-    pytest.importorskip("nlp.io")
     from nlp.testing import LeadSummarizer
 
     asked = []
@@ -264,7 +254,6 @@ def test_bulk_runs_ask_the_summariser_for_its_batch_decoding(tmp_path):
 
 
 def test_read_labelled_keeps_ids_accepts_chinese_names_and_skips_or_refuses_bad_rows(tmp_path):
-    pytest.importorskip("nlp.io")
     src = _write_jsonl(
         tmp_path / "gold.jsonl",
         [

@@ -8,17 +8,14 @@ import zipfile
 import pytest
 
 from nlp.io import (
-    CsvWriter,
-    InputError,
-    JsonlWriter,
     decode_bytes,
     detect_encoding,
     iter_records,
-    read_done_ids,
+    read_jsonl,
     read_text_file,
-    write_csv,
     write_jsonl,
 )
+from nlp.types import InputError
 
 TEXT = "本报讯（记者 武芳）5月30日，全市小麦保险理赔工作推进会召开。\n“思路理清，收获满满。”"
 
@@ -209,37 +206,42 @@ def test_bad_zip_and_empty_folder(tmp_path):
     assert "folder holds no" in recs[1].error
 
 
-# ---------------------------------------------------------------- writers
+# ---------------------------------------------------------------- plain JSONL
 
 
-def test_jsonl_writer_flushes_each_line_and_resumes(tmp_path):
-    path = tmp_path / "out" / "res.jsonl"
-    w = JsonlWriter(path)
-    w.write({"id": "a", "title": "标题"})
-    assert path.read_text(encoding="utf-8") == '{"id": "a", "title": "标题"}\n'  # before close
-    w.close()
-    with open(path, "a", encoding="utf-8") as f:
-        f.write('{"id": "b", "tit')  # a run killed mid-line
-    assert read_done_ids(path) == {"a"}
-    assert write_jsonl([{"id": "c"}], path, append=True) == 1
-    assert read_done_ids(tmp_path / "none.jsonl") == set()
+def test_write_jsonl_replaces_the_file_whole_and_read_jsonl_names_a_bad_line(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text("old content that must go\n", "utf-8")
+    assert write_jsonl([{"id": "a", "title": "标题"}, {"id": "b"}], path) == 2
+    assert path.read_text("utf-8") == '{"id": "a", "title": "标题"}\n{"id": "b"}\n'
+    assert read_jsonl(path) == [{"id": "a", "title": "标题"}, {"id": "b"}]
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+    path.write_text('{"id": "a"}\n\n[1, 2]\n', "utf-8")
+    with pytest.raises(ValueError, match=r"rows.jsonl:3: not a JSON object"):
+        read_jsonl(path)
 
 
-def test_jsonl_writer_to_stdout(capsys):
-    assert write_jsonl([{"标题": "中文"}], "-") == 1
-    assert capsys.readouterr().out == '{"标题": "中文"}\n'
+# ---------------------------------------------------------------- values that are not text
 
 
-def test_csv_writer(tmp_path):
-    path = tmp_path / "out.csv"
-    rows = [{"id": "a", "captions": ["图一", "图二"], "title": "标题"}, {"id": "b", "title": "二"}]
-    assert write_csv(rows, path) == 2
-    text = path.read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0] == "id,captions,title"
-    assert '"[""图一"", ""图二""]"' in text
-    with CsvWriter(tmp_path / "x.csv", fieldnames=["title"]) as w:
-        w.write({"id": "a", "title": "只要标题"})
-    assert (tmp_path / "x.csv").read_text(encoding="utf-8-sig").splitlines() == [
-        "title",
-        "只要标题",
+def test_non_string_text_and_odd_ids_are_refused_not_printed_into_the_text(tmp_path):
+    src = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "n", "text": 12345},
+        {"id": "l", "text": ["a", "公安"]},
+        {"id": {"x": 1}, "text": "派出所民警巡逻。"},
+        {"id": 7, "text": "派出所民警巡逻。"},
+        {"id": "t", "title": ["标题"], "body": "正文。"},
+        {"id": "ok", "title": None, "body": "正文。"},
     ]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    recs = list(iter_records([src]))
+    assert [r.error for r in recs] == [
+        "field 'text' must be a string, got a number",
+        "field 'text' must be a string, got a list",
+        "field 'id' must be a string or an integer, got an object",
+        "",
+        "field 'title' must be a string, got a list",
+        "",
+    ]
+    assert recs[3].id == "7" and recs[5].body == "正文。"

@@ -1,0 +1,391 @@
+"""The output file of a batch run: row encoding (JSONL, CSV), safety checks, locking and resume.
+
+Guarantees, whatever the command (``segment``, ``classify``, ``summarize``, ``analyze``):
+
+* **Never among the inputs.** An output that is one of the input files, or lies inside an
+  input folder, is refused before anything is opened (:func:`check_output_path`): writing it
+  would empty the input or read the output back as input until the disk fills.
+* **One writer.** The run holds an exclusive lock (``.<name>.lock`` beside the output) from
+  before the output is touched until it ends; a second run on the same output is refused.
+* **Whole records.** All rows of one input record are written with a single ``os.write`` on an
+  append-only descriptor, so the file only grows by whole records; a kill can at worst cut
+  the very last write short.
+* **Resume.** Every row carries ``record_id`` and ``n_articles``; on resume a record counts as
+  done only when all its rows are there and parse. A torn tail, an incomplete record or a
+  corrupt row anywhere is dropped (only that record is redone) and the file is rewritten to a
+  temporary file renamed into place.
+* **One-line errors.** A write that fails (full disk, lost permission) raises
+  :class:`OutputError` naming the file; the command exits 2 and what was written stays.
+
+Example::
+
+    with OutputFile("out.jsonl", "jsonl", fields, resume=True) as out:
+        done = out.done          # record ids already complete
+        out.write_record(rows)   # all rows of one record
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import fcntl
+import io
+import json
+import os
+import re
+import stat
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from nlp.labels import LABELS
+
+FORMATS = ("jsonl", "csv")
+# The first three columns of every task's rows, in this order (resume relies on them).
+KEY_FIELDS = ("record_id", "id", "n_articles")
+
+
+class OutputError(Exception):
+    """The output cannot be used or written; ``str(err)`` is one line naming the file."""
+
+
+def format_for(path: str | Path | None, fmt: str | None = None) -> str:
+    """``fmt`` if given, else ``csv`` for a ``.csv`` name and ``jsonl`` otherwise."""
+    if fmt is None:
+        fmt = "csv" if path not in (None, "-") and Path(path).suffix.lower() == ".csv" else "jsonl"
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
+    return fmt
+
+
+# --------------------------------------------------------------------------- safety checks
+
+
+def _source_path(text: str | Path) -> Path:
+    return Path(str(text)).expanduser().resolve()
+
+
+def check_output_path(output: str | Path | None, inputs: Sequence[str | Path]) -> None:
+    """Refuse an output that is an input file or lies inside an input folder.
+
+    Raises:
+        OutputError: naming both paths.
+    """
+    if output in (None, "-"):
+        return
+    out = _source_path(output)
+    if out.is_dir():
+        raise OutputError(f"{output}: is a folder; give a file name for the output")
+    for given in inputs:
+        src = _source_path(given)
+        same = out == src or (out.exists() and src.exists() and os.path.samefile(out, src))
+        if same:
+            raise OutputError(
+                f"output {output} is also an input ({given}); writing it would destroy the input"
+            )
+        if src.is_dir() and src in out.parents:
+            raise OutputError(
+                f"output {output} is inside the input folder {given}; "
+                "it would be read back as input: write it outside the inputs"
+            )
+
+
+# --------------------------------------------------------------------------- encoding rows
+
+
+def csv_columns(fields: Sequence[str]) -> list[str]:
+    """CSV columns of a task's fields: ``scores`` becomes one ``score_<label>`` per label."""
+    cols: list[str] = []
+    for name in fields:
+        cols.extend(f"score_{lb}" for lb in LABELS) if name == "scores" else cols.append(name)
+    return cols
+
+
+def to_csv_row(row: dict, columns: Sequence[str]) -> dict:
+    """Flatten a row for CSV: lists and dicts as JSON, scores as ``score_<label>`` cells."""
+    out = {}
+    for name in columns:
+        if name.startswith("score_") and "scores" in row:
+            value = (row.get("scores") or {}).get(name[len("score_") :])
+        else:
+            value = row.get(name)
+        if isinstance(value, list | dict):
+            value = json.dumps(value, ensure_ascii=False)
+        out[name] = "" if value is None else value
+    return out
+
+
+def encode_rows(
+    rows: Sequence[dict], fmt: str, fields: Sequence[str], header: bool = False
+) -> bytes:
+    """Rows as the bytes appended to an output file (CSV: with the header if ``header``)."""
+    if fmt == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+    columns = csv_columns(fields)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    if header:
+        buf.write("\ufeff")  # a BOM, so that Excel reads the file as UTF-8
+        writer.writeheader()
+    for r in rows:
+        writer.writerow(to_csv_row(r, columns))
+    return buf.getvalue().encode("utf-8")
+
+
+# --------------------------------------------------------------------------- reading back
+
+
+def parse_jsonl(data: bytes) -> list[dict]:
+    """The rows of JSONL bytes; a line that does not parse (a torn write) is left out."""
+    rows = []
+    for line in data.split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows
+
+
+# A row of our CSV starts a line with its three quoted key cells: "rid","rid#k","n", (or "rid","rid","n",)
+_ROW_START = re.compile(r'^"((?:[^"\n]|"")*)","\1(?:#\d+)?","\d+",', re.MULTILINE)
+
+
+def parse_csv(data: bytes) -> list[dict]:
+    """The rows of one of our CSV outputs (cells as strings), header first.
+
+    Each row is parsed on its own, from one row start (its three key cells) to the next, so a
+    corrupt or torn row loses only itself, never the rows after it.
+    """
+    text = data.decode("utf-8-sig", errors="replace")
+    head_end = text.find("\n")
+    if head_end < 0:
+        return []
+    header = next(csv.reader([text[:head_end]]))
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    starts = [m.start() for m in _ROW_START.finditer(text, head_end + 1)]
+    rows = []
+    for a, b in zip(starts, [*starts[1:], len(text)], strict=True):
+        chunk = text[a:b]
+        if not chunk.endswith("\n"):
+            continue  # the last write was cut short
+        try:
+            cells = list(csv.reader(io.StringIO(chunk, newline=""), strict=True))
+        except csv.Error:
+            continue
+        if len(cells) == 1 and len(cells[0]) == len(header):
+            rows.append(dict(zip(header, cells[0], strict=True)))
+    return rows
+
+
+def read_output(path: str | Path, fmt: str | None = None) -> list[dict]:
+    """Rows of an output file (CSV cells come back as strings); ``[]`` if it does not exist."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    data = path.read_bytes()
+    return parse_csv(data) if format_for(path, fmt) == "csv" else parse_jsonl(data)
+
+
+def complete_rows(rows: Iterable[dict]) -> tuple[list[dict], set[str]]:
+    """Rows of the records that are complete (all ``n_articles`` rows present), and their ids.
+
+    A repeated article id is kept once.
+    """
+    seen: set[str] = set()
+    by_record: dict[str, list[dict]] = {}
+    for row in rows:
+        rid, aid = row.get("record_id"), row.get("id")
+        if not rid or not aid or aid in seen:
+            continue
+        try:
+            int(row.get("n_articles"))
+        except (TypeError, ValueError):
+            continue
+        seen.add(aid)
+        by_record.setdefault(str(rid), []).append(row)
+    kept: list[dict] = []
+    done: set[str] = set()
+    for rid, group in by_record.items():
+        if len(group) == max(1, int(group[0]["n_articles"])):
+            kept.extend(group)
+            done.add(rid)
+    return kept, done
+
+
+def label_counts(rows: Iterable[dict]) -> dict[str, int]:
+    """Articles per label, in :data:`~nlp.labels.LABELS` order (error rows left out)."""
+    counts = Counter(r.get("label") for r in rows if not r.get("error") and r.get("label"))
+    return {label: counts.get(label, 0) for label in LABELS}
+
+
+def replace_file(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file renamed into place (never torn)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write ({err.strerror or err})") from None
+    return path
+
+
+def jsonl_to_csv(src: str | Path, dst: str | Path, fields: Sequence[str]) -> Path:
+    """Write the rows of a JSONL output as CSV (with a header), atomically."""
+    return replace_file(dst, encode_rows(read_output(src, "jsonl"), "csv", fields, header=True))
+
+
+# --------------------------------------------------------------------------- the output file
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+class OutputFile:
+    """The output of one run, locked for the run, written a whole record at a time.
+
+    Args:
+        path: the file, or ``None`` / ``"-"`` for standard output (no lock, no resume).
+        fmt: ``"jsonl"`` or ``"csv"``.
+        fields: the task's row fields (CSV columns; the first three are :data:`KEY_FIELDS`).
+        resume: keep the complete records already in ``path`` (their ids in :attr:`done`).
+
+    Raises:
+        OutputError: the output is locked by another run, cannot be created or written.
+    """
+
+    def __init__(self, path: str | Path | None, fmt: str, fields: Sequence[str], resume=False):
+        self.path = None if path in (None, "-") else Path(path)
+        self.fmt, self.fields, self.resume = fmt, tuple(fields), resume
+        self.done: set[str] = set()
+        self._fd: int | None = None
+        self._lock_fd: int | None = None
+        self._lock_path: Path | None = None
+
+    def __enter__(self) -> OutputFile:
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _fail(self, err: OSError, what: str = "cannot write") -> OutputError:
+        return OutputError(f"{self.path or 'stdout'}: {what} ({err.strerror or err})")
+
+    def _open(self) -> None:
+        if self.path is None:
+            if self.resume:
+                raise OutputError("--resume needs an output file (-o), not standard output")
+            self._fd = sys.stdout.fileno()
+            sys.stdout.flush()
+            if self.fmt == "csv":
+                self._write(encode_rows([], "csv", self.fields, header=True))
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise self._fail(err, "cannot create its folder") from None
+        regular = not self.path.exists() or stat.S_ISREG(self.path.stat().st_mode)
+        if regular:
+            self._acquire_lock()
+            self.done = self._prepare()
+        try:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise self._fail(err) from None
+        if self.fmt == "csv" and (not regular or os.fstat(self._fd).st_size == 0):
+            self._write(encode_rows([], "csv", self.fields, header=True))
+
+    def _acquire_lock(self) -> None:
+        lock = self.path.with_name(f".{self.path.name}.lock")
+        for _ in range(3):  # the lock file may be replaced under us by a run that just ended
+            try:
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as err:
+                raise self._fail(err, "cannot create its lock file") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as err:
+                os.close(fd)
+                if err.errno in (errno.EAGAIN, errno.EACCES):
+                    raise OutputError(
+                        f"{self.path}: another run is writing this output (lock {lock}); "
+                        "wait for it to end or choose another output"
+                    ) from None
+                raise self._fail(err, "cannot lock") from None
+            try:
+                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._lock_fd, self._lock_path = fd, lock
+                return
+            os.close(fd)
+        raise OutputError(f"{self.path}: cannot lock (lock file {lock} keeps changing)")
+
+    def _prepare(self) -> set[str]:
+        """Empty the file, or on resume keep its complete records; return their ids."""
+        if not self.resume or not self.path.exists():
+            try:
+                with open(self.path, "wb"):
+                    pass
+            except OSError as err:
+                raise self._fail(err) from None
+            return set()
+        data = self.path.read_bytes()
+        rows = parse_csv(data) if self.fmt == "csv" else parse_jsonl(data)
+        kept, done = complete_rows(rows)
+        if self.fmt == "csv":
+            columns = csv_columns(self.fields)
+            buf = io.StringIO()
+            writer = csv.DictWriter(
+                buf, fieldnames=columns, quoting=csv.QUOTE_ALL, lineterminator="\n"
+            )
+            buf.write("\ufeff")
+            writer.writeheader()
+            writer.writerows({k: r.get(k, "") for k in columns} for r in kept)
+            clean = buf.getvalue().encode("utf-8")
+        else:
+            clean = encode_rows(kept, "jsonl", self.fields)
+        if clean != data:
+            replace_file(self.path, clean)
+        return done
+
+    def _write(self, data: bytes) -> None:
+        try:
+            _write_all(self._fd, data)
+        except BrokenPipeError:
+            raise  # a closed pipe (`| head`) ends the run quietly, see nlp.cli
+        except OSError as err:
+            raise self._fail(err) from None
+
+    def write_record(self, rows: Sequence[dict]) -> None:
+        """Append all rows of one record with one write."""
+        self._write(encode_rows(rows, self.fmt, self.fields))
+
+    def close(self) -> None:
+        if self._fd is not None and self.path is not None:
+            os.close(self._fd)
+        self._fd = None
+        if self._lock_fd is not None:
+            try:
+                self._lock_path.unlink(missing_ok=True)  # under the lock: see _acquire_lock
+            finally:
+                os.close(self._lock_fd)
+                self._lock_fd = None
