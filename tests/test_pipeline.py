@@ -145,7 +145,7 @@ def test_fake_switch_selects_fakes(monkeypatch):
 
 @pytest.mark.skipif(not SEED.exists(), reason="shared seed page not present")
 def test_analyze_seed_page_gives_one_result_per_segmented_article():
-    segment = pytest.importorskip("nlp.segment")
+    import nlp.segment as segment
     page = SEED.read_text(encoding="utf-8")
     results = pipeline.analyze(page, classifier=KeywordClassifier(), summarizer=LeadSummarizer())
     articles = segment.segment_page(page)
