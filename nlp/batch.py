@@ -181,10 +181,10 @@ def run_batch(
         ModelUnavailable: a default model cannot be loaded (nothing is written then).
         OutputError: the output is an input, is locked by another run, or cannot be written.
     """
-    start = time.perf_counter()
     stage = STAGES[config.task](config)
     check_output_path(config.output, config.inputs)
     stage.load(classifier, summarizer)  # fail before touching the output
+    start = time.perf_counter()  # the rate is of the work, not of loading the models
     stats = BatchStats()
     with OutputFile(config.output, config.format, stage.fields, config.resume) as out:
         total = count_todo(config.inputs, out.done) if config.count_first else None

@@ -1,16 +1,25 @@
-"""Shared fixtures: the seed newspaper page and its gold (loaded once per session)."""
+"""Shared fixtures: the seed page and its gold (once per session), the test-double models."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DIR = Path(os.environ.get("NEWSDESK_SHARED", REPO_ROOT.parent / "shared"))
-SEED_PAGE = SHARED_DIR / "seeds" / "000_cd28cbcedefb48dc.txt"
-SEED_GOLD = REPO_ROOT / "data" / "seeds" / "000_cd28cbcedefb48dc.gold.jsonl"
+from nlp import paths
+
+SEED_PAGE = paths.seed_page()
+SEED_GOLD = paths.seed_gold()
+
+
+@pytest.fixture
+def fake_models(monkeypatch):
+    """The default models are the test doubles of :mod:`nlp.testing` (``NEWSDESK_FAKE_MODELS=1``)
+    with an empty model cache, for this test only."""
+    from nlp import pipeline
+
+    monkeypatch.setenv(paths.FAKE_MODELS_ENV, "1")
+    monkeypatch.setattr(pipeline, "_models", {})
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +39,6 @@ def seed_text(seed_path: Path) -> str:
 @pytest.fixture(scope="session")
 def seed_gold() -> list[dict]:
     """Gold rows for the seed page, in page order."""
-    from nlp.segment import load_gold
+    from nlp.evaluation.segmentation import load_gold
 
     return load_gold(SEED_GOLD)

@@ -14,8 +14,8 @@ import pytest
 
 from nlp import batch, paths, pipeline
 from nlp.batch import BatchConfig, fields_of
-from nlp.output import OutputFile, complete_rows, encode_rows, read_output
 from nlp.evaluation.labelled import read_labelled
+from nlp.output import OutputFile, complete_rows, encode_rows, read_output
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = paths.seed_page()
@@ -31,10 +31,7 @@ ARTICLES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fake_models(monkeypatch):
-    monkeypatch.setenv(paths.FAKE_MODELS_ENV, "1")
-    monkeypatch.setattr(pipeline, "_models", {})
+pytestmark = pytest.mark.usefixtures("fake_models")
 
 
 def _row(rid: str, i: int, n: int, label: str = "other") -> dict:

@@ -24,10 +24,7 @@ GOOD2 = {"id": "good2", "title": "水库安全度汛", "body": "水利局检查�
 BAD = {"id": "bad", "title": "坏记录", "body": "这条记录让模型出错。"}
 
 
-@pytest.fixture(autouse=True)
-def fake_models(monkeypatch):
-    monkeypatch.setenv(paths.FAKE_MODELS_ENV, "1")
-    monkeypatch.setattr(pipeline, "_models", {})
+pytestmark = pytest.mark.usefixtures("fake_models")
 
 
 class FailsOnBad(KeywordClassifier):
