@@ -72,16 +72,6 @@ class Record:
     def ok(self) -> bool:
         return not self.error
 
-    def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "source": self.source,
-            "title": self.title,
-            "body": self.body,
-            "error": self.error,
-            "warning": self.warning,
-        }
-
 
 # ---------------------------------------------------------------------------- records
 
