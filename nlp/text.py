@@ -60,6 +60,7 @@ BYLINE_RE = re.compile(
     rf"(?:[\s、]+(?:{BYLINE_ROLE}\s*)?{_NAME})*$"
 )
 CAPTION_END_RE = re.compile(rf"(?:^|[\s{CJK_PUNCT_CLASS}]){_NAME}\s?(?:摄|供图)$")
+_CREDIT_ONLY_RE = re.compile(rf"{_NAME}\s?(?:摄|供图)")
 _NO_JOIN_NEXT_RE = re.compile(r"^(?:——|本报讯|本报\S{0,12}讯|[（(]\s*[上下]接)")
 
 
@@ -207,12 +208,20 @@ def is_photo_credit_line(line: str) -> bool:
 
 
 def _keeps_break(line: str, nxt: str) -> bool:
-    """True if the line break between ``line`` and the non-blank ``nxt`` is a real break."""
+    """True if the line break between ``line`` and the non-blank ``nxt`` is a real break.
+
+    Each reason still holds between the joined lines, so a second :func:`clean_text` keeps
+    every break the first one kept: a credit alone on its line (``王琳 摄``) is not joined onto
+    the line before, where it would stop reading as a credit, and a credit at the end of a
+    line counts at any line length (joining may take it past ``is_photo_credit_line``'s 120).
+    """
     if ends_sentence(line) or line.endswith("——"):
         return True
-    if is_byline(line) or is_byline(nxt) or is_photo_credit_line(line):
+    if is_byline(line) or is_byline(nxt):
         return True
-    return _NO_JOIN_NEXT_RE.match(nxt) is not None
+    if line.endswith(("摄", "供图")) and CAPTION_END_RE.search(line):
+        return True
+    return _CREDIT_ONLY_RE.fullmatch(nxt) is not None or _NO_JOIN_NEXT_RE.match(nxt) is not None
 
 
 def _join_pair(left: str, right: str) -> str:
@@ -228,8 +237,9 @@ def join_wrapped_lines(lines: list[str]) -> list[str]:
 
     ``lines`` must contain no blank lines (a blank line is a paragraph break the caller
     keeps). A line continues onto the next unless it ends a sentence (。！？…, closing
-    quotes allowed), ends with ``——``, is a byline or photo credit, or the next line is a
-    byline, a ``——`` subtitle or starts an article (本报讯, （上接第一版）).
+    quotes allowed), ends with ``——``, is a byline or ends with a photo credit, or the next
+    line is a byline, a credit alone (``王琳 摄``), a ``——`` subtitle or starts an article
+    (本报讯, （上接第一版）).
 
     >>> join_wrapped_lines(["许昌市公安局开", "展观摩活动。", "5月26日，该局"])
     ['许昌市公安局开展观摩活动。', '5月26日，该局']

@@ -1,13 +1,14 @@
 """nlp.segment: splitting a pasted page into articles."""
 
-import pytest
+from collections import Counter
 
-from nlp.segment import (
-    SegmentConfig,
-    compare_with_gold,
-    segment_page,
-    segment_page_detailed,
-)
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nlp.evaluation.segmentation import compare_with_gold
+from nlp.segment import SegmentConfig, segment_page, segment_page_detailed
+from nlp.text import han_chars
 from nlp.types import Article
 
 # ---------------------------------------------------------------- the seed page
@@ -110,6 +111,119 @@ def test_separator_lines_split_articles():
         "第一篇正文，讲的是小麦保险理赔。",
         "第二篇正文，讲的是河湖长巡河。",
     ]
+
+
+SEPARATORS = ["\f", "\n-----\n", "\n***\n", "\n\n\n\n"]
+SHORT_ARTICLE = (
+    "东城区开展关爱留守儿童活动\n\n"
+    "5月26日，东城区慈善总会联合东城区民政局在李庄小学开展六一儿童节关爱活动。"
+)
+CAPTION = "工作人员和孩子们合影留念。王琳 摄"
+
+
+@pytest.mark.parametrize("sep", SEPARATORS)
+def test_lone_caption_after_a_separator_goes_to_the_article_before(sep):
+    arts = segment_page(SHORT_ARTICLE + sep + CAPTION)
+    assert [(a.title, a.captions) for a in arts] == [("东城区开展关爱留守儿童活动", [CAPTION])]
+
+
+@pytest.mark.parametrize("sep", SEPARATORS)
+def test_lone_byline_after_a_separator_goes_to_the_article_before(sep):
+    arts = segment_page(SHORT_ARTICLE + sep + "本报记者 董全磊 通讯员 王东方")
+    assert [(a.title, a.byline) for a in arts] == [
+        ("东城区开展关爱留守儿童活动", "本报记者 董全磊 通讯员 王东方")
+    ]
+
+
+def test_lone_caption_and_byline_before_the_first_article_go_to_it():
+    arts = segment_page(f"{CAPTION}\f记者 王金伟\n-----\n{SHORT_ARTICLE}\n\n\n\n图为活动现场")
+    assert len(arts) == 1
+    assert arts[0].captions == [CAPTION, "图为活动现场"]
+    assert arts[0].byline == "记者 王金伟"
+
+
+def test_lone_caption_between_two_articles_goes_to_the_one_before():
+    second = "石梁河开展巡河调研\n\n李选才到禹州市石梁河开展巡河调研工作，实地察看水情水质。"
+    arts = segment_page(f"{SHORT_ARTICLE}\f{CAPTION}\f{second}")
+    assert [(a.title, a.captions) for a in arts] == [
+        ("东城区开展关爱留守儿童活动", [CAPTION]),
+        ("石梁河开展巡河调研", []),
+    ]
+
+
+def test_page_of_only_a_caption_keeps_it():
+    arts = segment_page(CAPTION)
+    assert [(a.title, a.body, a.captions) for a in arts] == [("", "", [CAPTION])]
+
+
+# ---------------------------------------------------------------- nothing of the text is lost
+
+# Han characters of the text pieces below, 本报讯 / 讯 / 接 / 转 / 版 left out: those only come
+# with the page furniture the segmenter deliberately drops (FURNITURE).
+_WORDS = "工作会议召开全市小麦保险理赔推进东城区开展关爱留守儿童活动河湖长巡调研公安派出所建设"
+_HAN = st.one_of(
+    st.sampled_from(_WORDS),
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF).filter(
+        lambda c: c not in "本报讯接转版"
+    ),
+)
+_PIECES = [
+    *("。", "，", "；", "：", "、", "“", "”", "（", "）", "——", "…", "！", "？"),
+    *(" ", "\u3000", "\t", "\n", "\n\n", "\n\n\n", "\f", "\n-----\n", "\n***\n", "\r\n"),
+    *("记者 张三", "本报记者 李四 通讯员 王五", " 王琳 摄", "图为", "▲", "——张三"),
+    *("5月30日", "COVID 19", "ＡＢ１２", "\u200b", "\x00"),
+]
+# What the segmenter drops on purpose, with the Han characters it drops: the 本报…讯 of a lead
+# (the reporter in its brackets is kept as the byline) and continuation notes (the page number
+# is kept in continued_from / continued_to).
+FURNITURE = {
+    "本报讯（记者 王五）": "本报讯",
+    "本报郑州讯（记者 赵六）": "本报郑州讯",
+    "本报讯 ": "本报讯",
+    "（上接第一版）": "上接第一版",
+    "（下转第二版）": "下转第二版",
+}
+
+
+def _page(furniture: bool):
+    pieces = st.one_of(
+        st.text(alphabet=_HAN, min_size=1, max_size=40),
+        st.sampled_from(_PIECES + (list(FURNITURE) if furniture else [])),
+    )
+    return st.lists(pieces, max_size=60)
+
+
+def _han_out(text: str) -> Counter:
+    arts = segment_page(text)
+    return Counter(
+        han_chars("".join(a.title + a.byline + a.body + "".join(a.captions) for a in arts))
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(_page(furniture=False))
+def test_segmentation_keeps_every_han_character_of_a_page_without_furniture(parts):
+    text = "".join(parts)
+    assert _han_out(text) == Counter(han_chars(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_page(furniture=True))
+def test_segmentation_drops_only_lead_and_continuation_notes(parts):
+    text = "".join(parts)
+    out, inp = _han_out(text), Counter(han_chars(text))
+    dropped = Counter(han_chars("".join(FURNITURE.get(p, "") for p in parts)))
+    assert out - inp == Counter()  # nothing invented
+    assert inp - out <= dropped  # what is missing is furniture
+
+
+def test_lead_and_continuation_notes_are_the_only_text_dropped():
+    text = "（上接第一版）本报讯（记者 王五）会议强调，要加快推进。（下转第二版）"
+    segs = segment_page_detailed(text)
+    assert [(s.article.byline, s.article.body) for s in segs] == [
+        ("记者 王五", "会议强调，要加快推进。")
+    ]
+    assert (segs[0].continued_from, segs[0].continued_to) == ("一", "二")
 
 
 def test_single_article_gives_one_article():

@@ -130,15 +130,47 @@ _alphabet = st.sampled_from(
     + list("ＡＺａｚ０９＋－")
 )
 _texts = st.text(alphabet=_alphabet, max_size=80) | st.text(max_size=40)
+# Lines of pieces of a page (credits, bylines, leads, continuation notes) among the characters
+# above: the line breaks clean_text keeps or joins depend on them.
+_piece = st.text(alphabet=_alphabet, max_size=8) | st.sampled_from(
+    ["王琳", "张长荣", " 摄", "摄", "王琳 摄", "供图", "本报记者 ", "记者", "通讯员 ", "本报讯"]
+    + ["——", "。", "（上接第一版）", "图为", "\u3000", "合影留念"]
+)
+_pages = st.lists(st.lists(_piece, max_size=6).map("".join), max_size=10).map("\n".join)
 
 
-@settings(max_examples=400, deadline=None)
-@given(_texts)
-def test_clean_text_is_idempotent(text):
+def _assert_idempotent(text):
     once = clean_text(text)
     assert clean_text(once) == once
     once_lines = clean_text(text, join_lines=False)
     assert clean_text(once_lines, join_lines=False) == once_lines
+
+
+@settings(max_examples=400, deadline=None)
+@given(_texts | _pages)
+def test_clean_text_is_idempotent(text):
+    _assert_idempotent(text)
+
+
+@pytest.mark.slow
+@settings(max_examples=10_000, deadline=None)
+@given(_texts | _pages)
+def test_clean_text_is_idempotent_on_many_texts(text):
+    _assert_idempotent(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "甲乙丙\n王琳 摄\n丁戊",  # a credit alone on its line, after a line it is joined onto
+        "a\n王琳摄\n人民",  # after a Latin letter
+        "图" * 118 + "\n合影留念。王琳 摄\n近年来",  # joined, the caption passes 120 characters
+    ],
+)
+def test_clean_text_is_idempotent_around_photo_credits(text):
+    once = clean_text(text)
+    assert clean_text(once) == once
+    assert once.split("\n")[-1] in ("丁戊", "人民", "近年来")  # the credit still ends its line
 
 
 @settings(max_examples=400, deadline=None)

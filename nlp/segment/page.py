@@ -1,0 +1,65 @@
+"""The segmenter's entry points: :func:`segment_page` and :func:`segment_page_detailed`."""
+
+from __future__ import annotations
+
+from nlp.segment.assemble import SegmentedArticle, assemble, attach_orphans
+from nlp.segment.boundaries import split_units
+from nlp.segment.config import SegmentConfig
+from nlp.segment.lines import classified_lines, column_width_from_lines, hard_chunks
+from nlp.types import Article
+
+
+def segment_page_detailed(
+    text: str, source: str = "", config: SegmentConfig | None = None
+) -> list[SegmentedArticle]:
+    """Like :func:`segment_page`, keeping the continuation notes and headline position.
+
+    Args:
+        text: the page as pasted.
+        source: copied into every article's ``source``.
+        config: optional :class:`SegmentConfig`.
+
+    Returns:
+        One :class:`SegmentedArticle` per article, in page order.
+
+    Example:
+        >>> [(s.article.body, s.continued_from) for s in segment_page_detailed(
+        ...     "（上接第一版）会议强调，要加快推进国家安全体系和能力现代化。")]
+        [('会议强调，要加快推进国家安全体系和能力现代化。', '一')]
+    """
+    cfg = config or SegmentConfig()
+    out: list[SegmentedArticle] = []
+    for chunk in hard_chunks(text):
+        lines = classified_lines(chunk, cfg)
+        if not lines:
+            continue
+        width = column_width_from_lines(lines)
+        out.extend(assemble(split_units(lines, cfg, width), cfg))
+    out = attach_orphans(out)
+    for i, seg in enumerate(out):
+        seg.article.index = i
+        seg.article.source = source
+    return out
+
+
+def segment_page(text: str, source: str = "", config: SegmentConfig | None = None) -> list[Article]:
+    """Split a pasted page into articles (title, byline, body, captions, source, index).
+
+    Args:
+        text: the page as pasted (OCR spaces and broken lines are fine).
+        source: copied into every article's ``source``.
+        config: optional :class:`SegmentConfig`.
+
+    Returns:
+        The articles in page order (``index`` from 0). Empty text gives ``[]``; a text
+        without any headline gives one article with an empty title. Nothing of the text is
+        lost but the ``本报…讯`` of a lead and ``（上接/下转第X版）`` notes: a byline or caption
+        standing alone (after a ``-----`` rule, a form feed, blank lines) goes to the article
+        before it (or the first one).
+
+    Example:
+        >>> [(a.title, a.captions) for a in segment_page(
+        ...     "石梁河巡河调研\\n\\n李选才到石梁河开展巡河调研。\\f图为巡河现场 王琳 摄")]
+        [('石梁河巡河调研', ['图为巡河现场 王琳 摄'])]
+    """
+    return [s.article for s in segment_page_detailed(text, source, config)]
