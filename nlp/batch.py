@@ -164,6 +164,7 @@ def run_batch(
     summarizer=None,
     progress: ProgressFn | None = None,
     on_error: ErrorFn | None = None,
+    on_warning: ErrorFn | None = None,
 ) -> BatchStats:
     """Run ``config.task`` over every record of ``config.inputs`` into ``config.output``.
 
@@ -173,6 +174,8 @@ def run_batch(
         progress: called as ``progress(records_done, records_to_do_or_None, stats)`` after
             each written record (records skipped on resume are not counted in either).
         on_error: called as ``on_error(source, message)`` for each record that failed.
+        on_warning: called as ``on_warning(source, message)`` for each record processed with
+            a warning (e.g. no Chinese characters).
 
     Returns:
         The run's :class:`BatchStats`.
@@ -219,6 +222,8 @@ def run_batch(
                 stats.skipped += 1
                 continue
             error = record.error
+            if record.warning and not error and on_warning is not None:
+                on_warning(record.source, record.warning)
             articles: list[Article] = []
             if not error:
                 try:

@@ -149,6 +149,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     from nlp.output import OutputError
     from nlp.types import ModelUnavailable
 
+    show_bar = args.progress and sys.stderr.isatty()
     try:
         config = BatchConfig(
             inputs=args.inputs,
@@ -158,7 +159,7 @@ def _run_batch(args: argparse.Namespace) -> int:
             segment=getattr(args, "segment", True),
             resume=args.resume,
             batch_size=args.batch_size,
-            count_first=args.progress,
+            count_first=show_bar,
             explain=getattr(args, "evidence", False),
             beams=getattr(args, "beams", None),
             source_tokens=getattr(args, "source_tokens", None),
@@ -169,7 +170,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     bar = tqdm(
         unit="rec",
         file=sys.stderr,
-        disable=not args.progress,
+        disable=not show_bar,
         dynamic_ncols=True,
         desc=args.command,
     )
@@ -180,11 +181,16 @@ def _run_batch(args: argparse.Namespace) -> int:
         bar.update(done - bar.n)
         bar.set_postfix(articles=stats.articles, errors=stats.errors, refresh=False)
 
-    def report(source: str, message: str) -> None:
-        tqdm.write(f"{PROG}: error: {source}: {message}", file=sys.stderr)
+    def report(kind: str):
+        def say(source: str, message: str) -> None:
+            tqdm.write(f"{PROG}: {kind}: {source}: {message}", file=sys.stderr)
+
+        return say
 
     try:
-        stats = run_batch(config, progress=progress, on_error=report)
+        stats = run_batch(
+            config, progress=progress, on_error=report("error"), on_warning=report("warning")
+        )
     except (ModelUnavailable, OutputError) as exc:
         bar.close()
         print(f"{PROG}: error: {exc}", file=sys.stderr)

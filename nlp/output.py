@@ -253,6 +253,19 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def _write_stdout(data: bytes) -> None:
+    """Standard output, whatever it is (a pipe, a terminal, a test's capture buffer)."""
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        stream.flush()
+        buffer.write(data)
+        buffer.flush()
+    else:
+        stream.write(data.decode("utf-8"))
+        stream.flush()
+
+
 class OutputFile:
     """The output of one run, locked for the run, written a whole record at a time.
 
@@ -292,8 +305,6 @@ class OutputFile:
         if self.path is None:
             if self.resume:
                 raise OutputError("--resume needs an output file (-o), not standard output")
-            self._fd = sys.stdout.fileno()
-            sys.stdout.flush()
             if self.fmt == "csv":
                 self._write(encode_rows([], "csv", self.fields, header=True))
             return
@@ -369,7 +380,10 @@ class OutputFile:
 
     def _write(self, data: bytes) -> None:
         try:
-            _write_all(self._fd, data)
+            if self.path is None:
+                _write_stdout(data)
+            else:
+                _write_all(self._fd, data)
         except BrokenPipeError:
             raise  # a closed pipe (`| head`) ends the run quietly, see nlp.cli
         except OSError as err:

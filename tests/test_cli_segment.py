@@ -9,7 +9,7 @@ import pytest
 
 from nlp.cli import build_parser, main
 
-FIELDS = {"source", "index", "title", "byline", "body", "captions"}
+FIELDS = {"record_id", "id", "n_articles", "source", "index", "title", "byline", "body", "captions"}
 
 
 def _read_jsonl(path):
@@ -57,8 +57,12 @@ def test_bad_inputs_are_reported_and_the_rest_goes_through(tmp_path, capsys):
     files = [good, empty, gbk, blank, noise, english, missing]
     assert main(["segment", *map(str, files), "-o", str(out)]) == 1
     rows = _read_jsonl(out)
-    assert [r["source"] for r in rows] == [str(good), str(gbk), str(english)]
-    assert rows[1]["title"] == "河湖长巡河调研"
+    # One row per input, in order; the bad ones say why (and resume skips them).
+    assert [r["source"] for r in rows] == list(map(str, files))
+    assert [r["id"] for r in rows] == ["good#0", "empty#0", "gbk#0", "blank#0", "noise#0",
+                                       "english#0", "missing#0"]  # fmt: skip
+    assert [bool(r.get("error")) for r in rows] == [False, True, False, True, True, False, True]
+    assert rows[2]["title"] == "河湖长巡河调研"
     err_lines = capsys.readouterr().err.splitlines()
     assert err_lines == [
         f"newsdesk: error: {empty}: empty text",
@@ -97,14 +101,18 @@ def test_jsonl_input_segments_each_row(tmp_path):
     )
     out = tmp_path / "o.jsonl"
     assert main(["segment", str(batch), "-o", str(out)]) == 1
-    (row,) = _read_jsonl(out)
+    row, bad = _read_jsonl(out)
     assert row["source"] == f"{batch}:1" and row["title"] == "标题一二三四"
+    assert row["id"] == "p1#0" and row["record_id"] == "p1" and row["n_articles"] == 1
+    assert bad["id"] == "p2#0" and bad["error"] == "empty text"
 
 
 def test_unwritable_output_and_usage_errors(tmp_path, seed_path, capsys):
     (tmp_path / "dir.jsonl").mkdir()
     assert main(["segment", str(seed_path), "-o", str(tmp_path / "dir.jsonl")]) == 2
-    assert "cannot write output" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"newsdesk: error: {tmp_path / 'dir.jsonl'}: is a folder; give a file name for the output\n"
+    )
     assert main([]) == 2
     assert main(["segment"]) == 2
     assert main(["--help"]) == 0
@@ -113,7 +121,7 @@ def test_unwritable_output_and_usage_errors(tmp_path, seed_path, capsys):
 def test_parser_has_segment_subcommand():
     parser = build_parser()
     args = parser.parse_args(["segment", "a.txt", "-o", "b.jsonl"])
-    assert (args.command, args.files, args.output) == ("segment", ["a.txt"], "b.jsonl")
+    assert (args.command, args.inputs, args.output) == ("segment", ["a.txt"], "b.jsonl")
 
 
 @pytest.mark.parametrize("entry", [["-m", "nlp"]])
