@@ -8,15 +8,22 @@ Run ``python app.py`` (host ``HOST`` or 127.0.0.1, port ``PORT`` or 7860). Tests
 ``/analyze``, ``/ocr``, ``/batch`` and ``/evaluate``.
 
 Queueing: the interactive events (paste, examples) and the heavy ones (batch, evaluate, OCR)
-sit in separate concurrency groups, so a long batch job never blocks a pasted page.
+sit in separate concurrency groups. Both still share the models, so the batch and evaluate
+tabs call them in small batches as background work (:mod:`nlp.priority`): a pasted page waits
+at most for the one model call of a batch already running.
+
+Temporary files: batch and evaluation outputs go to run folders under
+``$TMPDIR/newsdesk-app/`` that are deleted after ``RUN_MAX_AGE`` seconds (6 hours, checked at
+each new run) and at shutdown (:mod:`nlp.runs`); Gradio's own copies of uploads and downloads
+are deleted on the same schedule (``delete_cache``) and when the server stops.
 """
 
 from __future__ import annotations
 
+import atexit
 import html
 import logging
 import os
-import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -24,7 +31,9 @@ from pathlib import Path
 import gradio as gr
 
 from nlp import batch as nlp_batch
-from nlp import pipeline
+from nlp import io as nlp_io
+from nlp import ocr as nlp_ocr  # imported first: it turns onnxruntime's telemetry off
+from nlp import pipeline, priority, runs
 from nlp.evaluation import labelled as nlp_labelled
 from nlp.labels import DISPLAY_NAMES, LABELS
 from nlp.pipeline import MAX_CHARS
@@ -34,9 +43,11 @@ log = logging.getLogger("newsdesk.app")
 
 REPO_ROOT = Path(__file__).resolve().parent
 SEEDS_DIR = Path(os.environ.get("NEWSDESK_SEEDS", REPO_ROOT.parent / "shared" / "seeds"))
-UPLOAD_TYPES = (".csv", ".jsonl", ".json", ".txt", ".zip")
-EVAL_TYPES = (".csv", ".jsonl", ".json")
+UPLOAD_TYPES = (".csv", ".jsonl", ".txt", ".zip")
+EVAL_TYPES = (".csv", ".jsonl")
 PREVIEW_ROWS = 200
+BATCH_MODEL_CALL = 8  # articles per model call in the batch tab: a paste waits for one call
+RUN_MAX_AGE = runs.DEFAULT_MAX_AGE
 
 MESSAGES = {
     "empty": "请先输入或粘贴要分析的文本。",
@@ -45,6 +56,8 @@ MESSAGES = {
     "no_articles": "没有找到可分析的文章。",
     "no_file": "请先上传文件。",
     "bad_type": "不支持的文件类型，请上传 {types} 文件。",
+    "json": "不支持 JSON 文件：请改存为 JSONL（每行一个 JSON 对象，含 text 字段，或 title 和 body"
+    "字段），或 CSV。",
     "no_image": "请先上传图片。",
     "bad_image": "无法读取这张图片，请上传 JPG 或 PNG 格式的照片或扫描件。",
     "no_text_in_image": "图片中没有识别到文字，请换一张更清晰的照片。",
@@ -219,7 +232,8 @@ def analyze_text(text: str, segment: bool = True):
     """Paste tab: status, article cards, overview table and the results as JSON."""
     start = time.perf_counter()
     try:
-        results = pipeline.analyze(text or "", segment=bool(segment))
+        with priority.foreground():
+            results = pipeline.analyze(text or "", segment=bool(segment))
     except InputError as exc:
         return _fail(MESSAGES.get(exc.code, MESSAGES["internal"])), "", [], []
     except ModelUnavailable:
@@ -247,10 +261,8 @@ def ocr_and_analyze(image, segment: bool = True):
     """Image tab: recognised text, then the same outputs as :func:`analyze_text`."""
     if image is None:
         return "", _fail(MESSAGES["no_image"]), "", [], []
-    from nlp.ocr import ocr_image
-
     try:
-        text = ocr_image(image)
+        text = nlp_ocr.ocr_image(image)
     except ValueError:
         return "", _fail(MESSAGES["bad_image"]), "", [], []
     except Exception:  # noqa: BLE001
@@ -265,6 +277,8 @@ def _check_upload(path: str | None, allowed: tuple[str, ...]) -> str | None:
     """A Chinese message if the upload is missing or of the wrong type, else ``None``."""
     if not path:
         return MESSAGES["no_file"]
+    if Path(path).suffix.lower() == ".json":
+        return MESSAGES["json"]
     if Path(path).suffix.lower() not in allowed:
         return MESSAGES["bad_type"].format(types=" / ".join(t.lstrip(".").upper() for t in allowed))
     return None
@@ -276,17 +290,20 @@ def run_batch_file(path: str | None, segment: bool = True, progress=gr.Progress(
     problem = _check_upload(path, UPLOAD_TYPES)
     if problem:
         return (_fail(problem), *empty)
-    out_dir = Path(tempfile.mkdtemp(prefix="newsdesk-batch-"))
+    out_dir = runs.new_run_dir("batch", RUN_MAX_AGE)
     stem = Path(path).stem[:60] or "batch"
     jsonl = out_dir / f"{stem}_分析结果.jsonl"
 
-    def report(seen: int, total: int | None, stats) -> None:
-        progress((seen, total), desc=f"已分析 {stats.articles} 篇文章", unit="条记录")
+    def report(done: int, total: int | None, stats) -> None:  # after each written record
+        progress((done, total), desc=f"已分析 {stats.articles} 篇文章", unit="条记录")
 
     progress(0, desc="读取文件…")
     try:
-        config = nlp_batch.BatchConfig(inputs=[path], output=jsonl, segment=bool(segment))
-        stats = nlp_batch.run_batch(config, progress=report)
+        config = nlp_batch.BatchConfig(
+            inputs=[path], output=jsonl, segment=bool(segment), batch_size=BATCH_MODEL_CALL
+        )
+        with priority.background():
+            stats = nlp_batch.run_batch(config, progress=report)
     except ModelUnavailable:
         log.exception("model unavailable")
         return (_fail(MESSAGES["no_model"]), *empty)
@@ -297,6 +314,9 @@ def run_batch_file(path: str | None, segment: bool = True, progress=gr.Progress(
         log.exception("batch failed")
         return (_fail(MESSAGES["internal"]), *empty)
     rows = nlp_batch.read_output(jsonl)
+    for row in rows:  # the uploaded file's own name, not the server's copy of it
+        row["source"] = runs.display_source(row.get("source") or "", path)
+    nlp_io.write_jsonl(rows, jsonl)
     if not stats.articles:
         first = next((r["error"] for r in rows if r.get("error")), "")
         detail = f"（{stats.errors} 条记录出错，例如：{first}）" if first else ""
@@ -334,9 +354,10 @@ def evaluate_file(path: str | None):
     problem = _check_upload(path, EVAL_TYPES)
     if problem:
         return _fail(problem), [], None
-    out_dir = Path(tempfile.mkdtemp(prefix="newsdesk-eval-"))
+    out_dir = runs.new_run_dir("eval", RUN_MAX_AGE)
     try:
-        report = nlp_labelled.evaluate_file(path, out_dir=out_dir)
+        with priority.background():
+            report = nlp_labelled.evaluate_file(path, out_dir=out_dir)
     except ModelUnavailable:
         log.exception("model unavailable")
         return _fail(MESSAGES["no_model"]), [], None
@@ -367,7 +388,27 @@ def evaluate_file(path: str | None):
 
 # --------------------------------------------------------------------------- layout
 
-with gr.Blocks(title="新闻文本分析", analytics_enabled=False) as demo:
+
+def tolerant_image(component: gr.Image) -> gr.Image:
+    """Make ``component`` pass an upload PIL cannot open to the handler as its path, so the
+    user reads the app's own message (无法读取这张图片) instead of Gradio's generic error."""
+    preprocess = component.preprocess
+
+    def preprocess_or_path(payload):
+        try:
+            return preprocess(payload)
+        except (OSError, ValueError):  # PIL.UnidentifiedImageError is an OSError
+            return payload.path if payload is not None else None
+
+    component.preprocess = preprocess_or_path
+    return component
+
+
+with gr.Blocks(
+    title="新闻文本分析",
+    analytics_enabled=False,
+    delete_cache=(3600, int(RUN_MAX_AGE)),
+) as demo:
     gr.Markdown(
         "# 新闻文本分析\n"
         "把报纸版面切分成文章，判断每篇文章的领域（公安、民政、水利、农业保险、残疾人就业、"
@@ -427,8 +468,13 @@ with gr.Blocks(title="新闻文本分析", analytics_enabled=False) as demo:
 
     with gr.Tab("图片识别"):
         with gr.Row():
-            image_in = gr.Image(
-                label="上传版面照片或扫描件", type="pil", sources=["upload"], elem_id="ocr-image"
+            image_in = tolerant_image(
+                gr.Image(
+                    label="上传版面照片或扫描件",
+                    type="pil",
+                    sources=["upload"],
+                    elem_id="ocr-image",
+                )
             )
             with gr.Column():
                 ocr_segment = gr.Checkbox(value=True, label="自动切分成多篇文章")
@@ -517,6 +563,7 @@ def main() -> None:
         pipeline.warm_up()
     except Exception:  # noqa: BLE001 - the app still starts; requests report the error
         log.exception("model warm-up failed; requests will retry loading")
+    atexit.register(runs.clean_own_runs)
     demo.launch(
         server_name=os.environ.get("HOST", "127.0.0.1"),
         server_port=int(os.environ.get("PORT", "7860")),

@@ -4,10 +4,11 @@ Starts ``app.py`` on a free loopback port (real models when their artifacts are 
 else the test-only keyword models; ``--models`` forces either), then runs ``--callers``
 threads, each with its own client, calling ``/analyze`` back to back for ``--seconds``.
 Reports throughput, p50/p95/max latency and errors. Traffic goes to 127.0.0.1 only, and the
-run is bounded in time (it stops by itself).
+run is bounded in time (it stops by itself). Run from the repository root (it imports
+``tests.appserver``); ``benchmarks/soak.py`` adds a batch job running alongside::
 
-    python benchmarks/load_test.py --callers 20 --seconds 60
-    python benchmarks/load_test.py --url http://127.0.0.1:7860/ --callers 5 --seconds 20
+    python -m benchmarks.load_test --callers 20 --seconds 60
+    python -m benchmarks.load_test --url http://127.0.0.1:7860/ --callers 5 --seconds 20
 """
 
 from __future__ import annotations

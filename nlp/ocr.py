@@ -9,6 +9,11 @@ headline: top first), and cut again until no band is wide enough; inside a block
 the same line are joined left to right and lines read top to bottom. Blocks are separated by a
 blank line, like paragraphs of pasted text, so the page segmenter reads OCR output the same way.
 
+Offline means offline: onnxruntime's built-in telemetry (1DS: lookups of
+``mobile.events.data.microsoft.com`` and a persistent ``deviceid`` under
+``~/.cache/Microsoft/``) is turned off by :func:`disable_telemetry`, which importing this module
+calls; it only takes full effect when it runs before onnxruntime is first imported.
+
 Example::
 
     from nlp.ocr import ocr_image
@@ -18,7 +23,9 @@ Example::
 from __future__ import annotations
 
 import io
+import os
 import statistics
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,6 +170,24 @@ def reading_order(boxes: list[TextBox], gap: float = 0.8) -> str:
 
 # --------------------------------------------------------------------------- recognition
 
+ORT_TELEMETRY_ENV = "ORT_DISABLE_TELEMETRY"  # read by onnxruntime when it initialises
+
+
+def disable_telemetry() -> None:
+    """Turn onnxruntime's telemetry off for this process (and its children).
+
+    Sets ``ORT_DISABLE_TELEMETRY=1``, which onnxruntime reads when it loads: no uploader, no
+    events, no device id. If onnxruntime is already loaded, its non-essential events are
+    switched off too (``onnxruntime.disable_telemetry_events()``).
+    """
+    os.environ[ORT_TELEMETRY_ENV] = "1"
+    ort = sys.modules.get("onnxruntime")
+    if ort is not None and hasattr(ort, "disable_telemetry_events"):
+        ort.disable_telemetry_events()
+
+
+disable_telemetry()
+
 _engines: dict[int, Any] = {}
 _engine_lock = threading.Lock()
 
@@ -174,6 +199,7 @@ def _get_engine(max_side: int):
         with _engine_lock:
             engine = _engines.get(max_side)
             if engine is None:
+                disable_telemetry()
                 from rapidocr_onnxruntime import RapidOCR
 
                 engine = _engines[max_side] = RapidOCR(max_side_len=max_side)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -84,3 +86,47 @@ def test_rendered_two_column_page_reads_in_order():
     # OCR may miss a character here or there; the order of the blocks is what matters here.
     assert "防汛" in blocks[0] and "水利" in blocks[1] and "公安" in blocks[2]
     assert blocks[1].count("\n") == 1 and blocks[2].count("\n") == 1
+
+
+_OCR_IN_FRESH_HOME = """
+import os
+from PIL import Image
+import nlp.ocr
+assert os.environ["ORT_DISABLE_TELEMETRY"] == "1"
+print(repr(nlp.ocr.ocr_image(Image.new("RGB", (200, 100), "white"))))
+"""
+
+
+def _ocr_in_fresh_home(home, wrapper=(), then=""):
+    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+    env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"))
+    script = _OCR_IN_FRESH_HOME + then
+    return subprocess.run(
+        [*wrapper, sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_onnxruntime_telemetry_is_off_no_device_id(tmp_path):
+    """onnxruntime's 1DS telemetry writes ``~/.cache/Microsoft/.../deviceid`` when it is on."""
+    out = _ocr_in_fresh_home(tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "''"
+    written = [str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()]
+    assert not (tmp_path / ".cache" / "Microsoft").exists(), written
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_ocr_makes_no_network_lookups(tmp_path):
+    """With telemetry on, the uploader resolves mobile.events.data.microsoft.com (UDP 53)
+    within about 20 s; the script keeps the process alive for 30 s after the OCR."""
+    log = tmp_path / "strace.txt"
+    wrapper = ("strace", "-f", "-e", "trace=connect", "-o", str(log))
+    out = _ocr_in_fresh_home(tmp_path, wrapper, then="import time; time.sleep(30)\n")
+    assert out.returncode == 0, out.stderr[-2000:]
+    inet = [line for line in log.read_text().splitlines() if "AF_INET" in line]
+    assert inet == [], inet[:5]
