@@ -15,8 +15,8 @@ import torch
 
 from nlp.classifier import DomainClassifier
 from nlp.encoder import load_base
+from nlp.evaluation.metrics import classification_metrics
 from nlp.labels import LABELS
-from nlp.metrics import classification_metrics
 from nlp.precision import PRECISIONS
 from training.evaluate import load_split
 

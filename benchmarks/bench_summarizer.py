@@ -15,8 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from nlp.summarizer import Summarizer
-
-PAIRS = Path.home() / ".cache" / "newsdesk" / "summaries" / "test.jsonl"
+from training.prepare_summaries import pairs_dir
 
 
 def timed(fn, texts):
@@ -31,8 +30,9 @@ def timed(fn, texts):
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=50)
-    ap.add_argument("--pairs", type=Path, default=PAIRS)
+    ap.add_argument("--pairs", type=Path, default=None, help="default: the cached test split")
     args = ap.parse_args(argv)
+    args.pairs = args.pairs or pairs_dir() / "test.jsonl"
     with args.pairs.open(encoding="utf-8") as f:
         texts = [json.loads(line)["body"] for _, line in zip(range(args.n), f, strict=False)]
     shipped = Summarizer()

@@ -24,14 +24,15 @@ import random
 from collections import Counter
 from pathlib import Path
 
+from nlp import paths
 from nlp.labels import LABELS
-from training.corpus import REPO_ROOT, load_items
+from training.corpus import load_items
 from training.prepare_summaries import seed_overlap
 from training.rules import rule_label
 from training.splits import split_of
 
-LABEL_DIR = REPO_ROOT / "data" / "labels"
-OUT = REPO_ROOT / "data" / "classifier" / "dataset.jsonl"
+LABEL_DIR = paths.data_dir() / "labels"
+OUT = paths.data_dir() / "classifier" / "dataset.jsonl"
 READ = ("read", "corrected")
 AUDIT = "audit"  # applied last, overrides every other file
 

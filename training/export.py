@@ -17,18 +17,41 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from nlp import paths
+from nlp.config import strip_machine_paths
 from nlp.labels import LABEL2ID, LABELS
-from training.corpus import REPO_ROOT
+from training.config import add_dataclass_arguments, config_from_args, resolved
 
-MODELS = REPO_ROOT / "data" / "models"
+
+@dataclass
+class ExportConfig:
+    """Post-training settings of ``training.export`` (recorded as ``export`` in the model JSON)."""
+
+    pack: str = field(default=".pack", metadata={"help": "summarizer: the pack it trained on"})
+    out: str = field(default="", metadata={"help": "model folder (default: data/models/<model>)"})
+    max_length: int = field(default=0, metadata={"help": "classifier window (tokens; 0: keep)"})
+    head_tokens: int = field(default=0, metadata={"help": "classifier head part (0: 3/4)"})
+    lexical: bool = field(
+        default=False,
+        metadata={"help": "classifier: blend in a char TF-IDF model, weight chosen on dev"},
+    )
+    precision: str = field(
+        default="bf16_weights",
+        metadata={
+            "help": "classifier: shipped inference precision (benchmarks/bench_classifier.py: "
+            "the fastest within 0.5 macro-F1 points of fp32)"
+        },
+    )
 
 
 def _copy(run_dir: Path, out: Path, name: str) -> dict:
-    meta = json.loads((run_dir / f"{name}.json").read_text())
+    """Copy a run's weights, JSON and log into ``out``; the JSON without machine paths."""
+    meta = strip_machine_paths(json.loads((run_dir / f"{name}.json").read_text()))
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob(f"{name}*"):
         old.unlink()
@@ -89,7 +112,7 @@ def choose_lexical_weight(
 
 def export_classifier(
     run_dir: Path,
-    out: Path = MODELS / "classifier",
+    out: Path | None = None,
     max_length: int = 0,
     head_tokens: int = 0,
     lexical: bool = False,
@@ -99,11 +122,12 @@ def export_classifier(
     given), with ``lexical`` fit the char TF-IDF model on train and its blend weight on dev,
     and fit the calibration on dev."""
     from nlp.classifier import LEXICAL, DomainClassifier, blend_scores, softmax
+    from nlp.evaluation.metrics import expected_calibration_error
     from nlp.lexical import LexicalModel
-    from nlp.metrics import expected_calibration_error
     from training.evaluate import load_split
     from training.train_classifier import macro_f1
 
+    out = Path(out) if out is not None else paths.model_dir("classifier")
     meta = _copy(run_dir, out, "classifier")
     (out / LEXICAL).unlink(missing_ok=True)
     meta["config"]["lexical_weight"] = 0.0
@@ -156,7 +180,10 @@ def export_classifier(
     return meta
 
 
-def export_summarizer(run_dir: Path, pack: Path, out: Path = MODELS / "summarizer") -> dict:
+def export_summarizer(run_dir: Path, pack: Path, out: Path | None = None) -> dict:
+    """Copy a summariser run and rank its output pieces by training-headline frequency
+    (``free_order``) from ``pack``, the pack it was trained on."""
+    out = Path(out) if out is not None else paths.model_dir("summarizer")
     meta = _copy(run_dir, out, "summarizer")
     z = np.load(pack / "data.npz")
     if z["dec_vocab"].tolist() != meta["dec_vocab"]:
@@ -168,37 +195,32 @@ def export_summarizer(run_dir: Path, pack: Path, out: Path = MODELS / "summarize
     return meta
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> dict:
+    """Command line: ``python -m training.export {classifier,summarizer} RUN_DIR [options]``
+    (``--config training/configs/export-classifier.json`` for the shipped export)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model", choices=["classifier", "summarizer"])
     ap.add_argument("run_dir", type=Path)
-    ap.add_argument("--pack", type=Path, default=REPO_ROOT / ".pack")
-    ap.add_argument("--out", type=Path, default=None)
-    ap.add_argument("--max-length", type=int, default=0, help="classifier window (tokens)")
-    ap.add_argument("--head-tokens", type=int, default=0, help="classifier head part")
-    ap.add_argument(
-        "--lexical",
-        action="store_true",
-        help="classifier: blend in a char TF-IDF model, weight chosen on dev",
-    )
-    ap.add_argument(
-        "--precision",
-        default="bf16_weights",
-        help="classifier: shipped inference precision (benchmarks/bench_classifier.py: the "
-        "fastest within 0.5 macro-F1 points of fp32)",
-    )
+    add_dataclass_arguments(ap, ExportConfig)
     args = ap.parse_args(argv)
+    cfg = config_from_args(ExportConfig, args)
+    out = Path(cfg.out) if cfg.out else paths.model_dir(args.model)
     if args.model == "classifier":
-        export_classifier(
+        meta = export_classifier(
             args.run_dir,
-            args.out or MODELS / "classifier",
-            args.max_length,
-            args.head_tokens,
-            lexical=args.lexical,
-            precision=args.precision,
+            out,
+            cfg.max_length,
+            cfg.head_tokens,
+            lexical=cfg.lexical,
+            precision=cfg.precision,
         )
     else:
-        export_summarizer(args.run_dir, args.pack, args.out or MODELS / "summarizer")
+        meta = export_summarizer(args.run_dir, Path(cfg.pack), out)
+    meta["export"] = resolved(cfg)
+    path = out / f"{args.model}.json"
+    indent = 2 if args.model == "classifier" else None
+    path.write_text(json.dumps(meta, ensure_ascii=False, indent=indent), encoding="utf-8")
+    return meta
 
 
 if __name__ == "__main__":

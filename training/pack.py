@@ -12,21 +12,53 @@ Run: ``python -m training.pack --out .pack`` (needs ``data/classifier/dataset.js
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from nlp.classifier import ClassifierConfig, tokenize, windows
+from nlp import paths
+from nlp.classifier import ClassifierConfig
 from nlp.encoder import QK, read_e5_file, wheel_model_path
 from nlp.summarizer import SummarizerConfig
-from training.corpus import REPO_ROOT, item_text, load_items
+from training.config import parse_config, save_config
+from training.corpus import load_items
+from training.prepare_summaries import pairs_dir
 
-DATASET = REPO_ROOT / "data" / "classifier" / "dataset.jsonl"
-PAIRS_DIR = Path.home() / ".cache" / "newsdesk" / "summaries"
+
+def dataset_path() -> Path:
+    """The classifier's labelled dataset (``training.build_dataset``)."""
+    return paths.data_dir() / "classifier" / "dataset.jsonl"
+
+
+@dataclass
+class PackConfig:
+    """What goes into a pack (saved in it as ``pack_config.json``)."""
+
+    out: str = field(default=".pack", metadata={"help": "pack folder to write"})
+    dataset: str = field(default="", metadata={"help": "dataset.jsonl (default: data/classifier)"})
+    pairs: str = field(
+        default="",
+        metadata={"help": "dir with train/dev.jsonl (default: $NEWSDESK_CACHE/summaries)"},
+    )
+    max_pairs: int = field(default=0, metadata={"help": "cap on training pairs (0: all)"})
+    dev_pairs: int = field(default=2000, metadata={"help": "dev pairs packed"})
+    min_piece_count: int = field(default=2, metadata={"help": "decoder vocabulary cut-off"})
+    cache: bool = field(
+        default=True, metadata={"help": "reuse tokenised pairs cached as Arrow under the cache"}
+    )
+
+    def __post_init__(self) -> None:
+        if self.max_pairs < 0 or self.dev_pairs < 0 or self.min_piece_count < 1:
+            raise ValueError(
+                f"need max_pairs, dev_pairs >= 0 and min_piece_count >= 1, got {self.max_pairs!r}, "
+                f"{self.dev_pairs!r}, {self.min_piece_count!r}"
+            )
+
+
 SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")  # decoder ids 0..3, see nlp.summarizer
 
 
@@ -57,16 +89,6 @@ def length_batches(index: list[int], lengths, batch_size: int, rng) -> list[list
     return batches
 
 
-def read_pairs(path: Path, limit: int | None = None) -> list[dict]:
-    rows = []
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            rows.append(json.loads(line))
-            if limit and len(rows) >= limit:
-                break
-    return rows
-
-
 def decoder_vocab(titles_ids: list[list[int]], min_count: int, specials: list[int]) -> list[int]:
     """Base ids of the output vocabulary: specials first, then pieces seen ``min_count`` times."""
     counts = Counter(x for s in titles_ids for x in s)
@@ -74,39 +96,29 @@ def decoder_vocab(titles_ids: list[list[int]], min_count: int, specials: list[in
     return list(specials) + kept
 
 
-def main(argv: list[str] | None = None) -> Path:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", type=Path, default=REPO_ROOT / ".pack")
-    ap.add_argument("--dataset", type=Path, default=DATASET)
-    ap.add_argument("--pairs", type=Path, default=PAIRS_DIR, help="dir with train/dev.jsonl")
-    ap.add_argument("--max-pairs", type=int, default=None, help="cap on training pairs")
-    ap.add_argument("--dev-pairs", type=int, default=2000)
-    ap.add_argument("--min-piece-count", type=int, default=2, help="decoder vocabulary cut-off")
-    args = ap.parse_args(argv)
+def build_pack(cfg: PackConfig) -> Path:
+    """Write the pack described by ``cfg`` (and ``pack_config.json``); return its folder."""
     t0 = time.time()
     from nlp.encoder import load_tokenizer
+    from training.tokenised import classifier_windows, load_jsonl, tokenised_pairs
 
     tok = load_tokenizer()
     ccfg, scfg = ClassifierConfig(), SummarizerConfig()
     items = load_items()
-    rows = [json.loads(x) for x in args.dataset.read_text(encoding="utf-8").splitlines() if x]
+    rows = load_jsonl(Path(cfg.dataset) if cfg.dataset else dataset_path())
     cls = {}
     for split in ("train", "dev"):
-        sel = [r for r in rows if r["split"] == split]
-        ids = tokenize(tok, [item_text(items[r["id"]]) for r in sel])
-        cls[split] = (
-            [windows(s, ccfg, "head_tail")[0] for s in ids],
-            np.array([r["label"] for r in sel]),
-        )
-    room = scfg.max_source_tokens - 2
+        sel = classifier_windows(rows, split, items, tok, ccfg)
+        cols = sel[:]
+        cls[split] = (cols["window"], np.array(cols["label"]))
+    pairs = Path(cfg.pairs) if cfg.pairs else pairs_dir()
     summ = {}
-    for split, limit in (("train", args.max_pairs), ("dev", args.dev_pairs)):
-        pairs = read_pairs(args.pairs / f"{split}.jsonl", limit)
-        src = [s[:room] for s in tokenize(tok, [p["body"][: room * 3] for p in pairs])]
-        tgt = [t[: scfg.max_target_tokens - 1] for t in tokenize(tok, [p["title"] for p in pairs])]
-        summ[split] = (src, tgt, [p["title"] for p in pairs])
+    for split, limit in (("train", cfg.max_pairs), ("dev", cfg.dev_pairs)):
+        ds = tokenised_pairs(pairs / f"{split}.jsonl", limit, tok, scfg, cache=cfg.cache)
+        cols = ds[:]
+        summ[split] = (cols["src"], cols["tgt"], cols["title"])
     special_ids = [tok.convert_tokens_to_ids(t) for t in SPECIALS]
-    dec_vocab = decoder_vocab(summ["train"][1], args.min_piece_count, special_ids)
+    dec_vocab = decoder_vocab(summ["train"][1], cfg.min_piece_count, special_ids)
 
     used = set(special_ids) | set(dec_vocab)
     for seqs in [
@@ -126,7 +138,8 @@ def main(argv: list[str] | None = None) -> Path:
     remap = np.full(f.header["vocab"], 0, dtype=np.int64)
     remap[keep] = np.arange(len(keep))
 
-    args.out.mkdir(parents=True, exist_ok=True)
+    out = Path(cfg.out)
+    save_config(cfg, out, "pack_config.json")
     tensors = {}
     row_bytes = f.header["hidden"] // QK * (2 + QK // 2)
     for name, (dtype, count, raw) in f.tensors.items():
@@ -136,8 +149,8 @@ def main(argv: list[str] | None = None) -> Path:
             count = len(keep) * f.header["hidden"]
         tensors[f"t/{name}"] = buf
         tensors[f"m/{name}"] = np.array([dtype, count], dtype=np.int64)
-    np.savez(args.out / "base.npz", keep=keep, **tensors)
-    (args.out / "header.json").write_text(json.dumps(f.header))
+    np.savez(out / "base.npz", keep=keep, **tensors)
+    (out / "header.json").write_text(json.dumps(f.header))
 
     data = {}
     for split, (seqs, labels) in cls.items():
@@ -153,12 +166,12 @@ def main(argv: list[str] | None = None) -> Path:
         data[f"sum_{split}_tgt"], data[f"sum_{split}_toff"] = t["ids"], t["offsets"]
     data["dec_vocab"] = np.array(dec_vocab, dtype=np.int64)
     data["special"] = np.array([tok.bos_token_id, tok.eos_token_id, tok.pad_token_id])
-    np.savez_compressed(args.out / "data.npz", **data)
+    np.savez_compressed(out / "data.npz", **data)
     pieces = tok.convert_ids_to_tokens(dec_vocab)
-    (args.out / "dec_pieces.json").write_text(
+    (out / "dec_pieces.json").write_text(
         json.dumps(dict(zip(map(str, dec_vocab), pieces, strict=True)), ensure_ascii=False)
     )
-    (args.out / "dev_titles.json").write_text(json.dumps(summ["dev"][2], ensure_ascii=False))
+    (out / "dev_titles.json").write_text(json.dumps(summ["dev"][2], ensure_ascii=False))
     tgt_all = [x for s in summ["dev"][1] for x in s]
     coverage = float(np.mean([x in dec_index for x in tgt_all])) if tgt_all else 0.0
     stats = {
@@ -168,11 +181,16 @@ def main(argv: list[str] | None = None) -> Path:
         "cls": {s: int(len(v[1])) for s, v in cls.items()},
         "pairs": {s: len(v[0]) for s, v in summ.items()},
         "seconds": round(time.time() - t0, 1),
-        "mb": round(sum(p.stat().st_size for p in args.out.iterdir()) / 2**20, 1),
+        "mb": round(sum(p.stat().st_size for p in out.iterdir()) / 2**20, 1),
     }
-    (args.out / "stats.json").write_text(json.dumps(stats, indent=2))
+    (out / "stats.json").write_text(json.dumps(stats, indent=2))
     print(json.dumps(stats, indent=2))
-    return args.out
+    return out
+
+
+def main(argv: list[str] | None = None) -> Path:
+    """Command line: ``python -m training.pack --out .pack`` (``--config`` a preset)."""
+    return build_pack(parse_config(PackConfig, argv, __doc__.split("\n")[0]))
 
 
 def open_pack(pack: str | Path, device: str = "cpu"):

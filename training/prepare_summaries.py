@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
 import statistics
 from collections import Counter
@@ -49,17 +48,21 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from training.corpus import REPO_ROOT, iter_corpus
+from nlp import paths
+from training.corpus import iter_corpus
 from training.splits import DEV_END, TRAIN_END, split_of
 
 SPLITS: tuple[str, ...] = ("train", "dev", "test")
 
 CORPUS = "xwlb.jsonl.gz"
-SEED_PAGE = REPO_ROOT.parent / "shared" / "seeds" / "000_cd28cbcedefb48dc.txt"
-DEFAULT_OUT = (
-    Path(os.environ.get("NEWSDESK_CACHE", Path.home() / ".cache" / "newsdesk")) / "summaries"
-)
-DEFAULT_MANIFEST_DIR = REPO_ROOT / "data" / "summaries"
+# ``None``: resolved at call time by :func:`pairs_dir` (so ``$NEWSDESK_CACHE`` set later counts).
+DEFAULT_OUT = None
+DEFAULT_MANIFEST_DIR = paths.data_dir() / "summaries"
+
+
+def pairs_dir() -> Path:
+    """Where the pairs are written and read: ``$NEWSDESK_CACHE/summaries`` (outside git)."""
+    return paths.cache_dir() / "summaries"
 
 
 @dataclass
@@ -262,7 +265,7 @@ def load_split(split: str, out_dir: str | Path | None = None) -> list[dict]:
     """The pairs of one split written by :func:`main` (``FileNotFoundError`` if not yet)."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
-    path = Path(out_dir or DEFAULT_OUT) / f"{split}.jsonl"
+    path = Path(out_dir or pairs_dir()) / f"{split}.jsonl"
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: run `python -m training.prepare_summaries`")
     return list(iter_jsonl(path))
@@ -276,7 +279,7 @@ def iter_jsonl(path: str | Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
-def seed_overlap(items: Iterable[dict], seed_path: Path = SEED_PAGE, min_chars: int = 12) -> dict:
+def seed_overlap(items: Iterable[dict], seed_path: Path | None = None, min_chars: int = 12) -> dict:
     """Which sentences of the seed newspaper page occur verbatim in the corpus bodies.
 
     The seed page is a local daily (Xuchang police news), not CCTV, but a local paper also
@@ -290,6 +293,7 @@ def seed_overlap(items: Iterable[dict], seed_path: Path = SEED_PAGE, min_chars: 
     """
     from nlp.text import split_sentences
 
+    seed_path = Path(seed_path) if seed_path is not None else paths.seed_page()
     if not seed_path.exists():
         return {"seed": seed_path.name, "checked": 0, "found": 0, "ids": [], "note": "missing"}
     text = "".join(seed_path.read_text(encoding="utf-8").split())
@@ -330,7 +334,7 @@ def split_stats(pairs: list[dict]) -> dict:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help="folder for train/dev/test.jsonl (no git)"
+        "--out", type=Path, help="folder for train/dev/test.jsonl (default: pairs_dir(), no git)"
     )
     parser.add_argument(
         "--manifest-dir",
@@ -340,7 +344,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--corpora-dir", type=Path, default=None, help="shared corpora folder")
     parser.add_argument("--max-title-repeats", type=int, default=PrepareConfig.max_title_repeats)
-    parser.add_argument("--seed-page", type=Path, default=SEED_PAGE, help="seed page to check")
+    parser.add_argument(
+        "--seed-page", type=Path, default=None, help="seed page to check (default: nlp.paths)"
+    )
     parser.add_argument("--skip-seed-check", action="store_true", help="skip the seed check")
     return parser.parse_args(argv)
 
@@ -348,6 +354,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     """Build the pairs, write them and the manifest; return the manifest."""
     args = parse_args(argv)
+    args.out = args.out or pairs_dir()
     config = PrepareConfig(max_title_repeats=args.max_title_repeats)
     items = list(iter_corpus(CORPUS, args.corpora_dir))
     seed = None if args.skip_seed_check else seed_overlap(items, args.seed_page)
@@ -356,7 +363,7 @@ def main(argv: list[str] | None = None) -> dict:
     hashes = {s: write_jsonl(pairs[s], args.out / f"{s}.jsonl") for s in SPLITS}
     manifest = {
         "corpus": CORPUS,
-        "out_dir": str(args.out).replace(str(Path.home()), "~", 1),
+        "out_dir": "$NEWSDESK_CACHE/summaries" if args.out == pairs_dir() else args.out.name,
         "fields": ["id", "date", "body", "title"],
         "cutoffs": {
             "train": f"<= {TRAIN_END}",

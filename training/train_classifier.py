@@ -4,17 +4,18 @@ Class imbalance: cross-entropy with class weights ∝ 1/sqrt(frequency) plus ove
 the two rare domains. The best epoch by dev macro-F1 is saved (adapters + head, float16).
 A JSON line per epoch goes to ``<out>/train_log.jsonl``.
 
-Run: ``python -m training.train_classifier --pack .pack --out runs/classifier``
+Run: ``python -m training.train_classifier --config training/configs/classifier.json``
+(the shipped run; flags override the preset). The resolved settings go to
+``<out>/train_config.json`` and into the saved model's JSON.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from torch import nn
 
 from nlp.classifier import ClassifierConfig, build_model, collate, save_model, windows
 from nlp.labels import LABEL2ID, LABELS, RARE_LABELS
+from training.config import parse_config, resolved, save_config
 from training.pack import length_batches, open_pack, unragged
 
 
@@ -137,7 +139,7 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
     )
     loss_fn = nn.CrossEntropyLoss(weight=weights)
     out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, out)
     log = (out / "train_log.jsonl").open("a")
     best, t0, step = {"dev_macro_f1": -1.0}, time.time(), 0
     for epoch in range(cfg.epochs):
@@ -170,22 +172,16 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
         log.flush()
         if f1 > best["dev_macro_f1"]:
             best = row
-            save_model(model, ccfg, out, extra={"train": asdict(cfg), "best": row})
+            save_model(model, ccfg, out, extra={"train": resolved(cfg), "best": row})
         if time.time() - t0 > cfg.max_minutes * 60:
             break
     return best
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for f in TrainConfig.__dataclass_fields__.values():
-        ap.add_argument(
-            "--" + f.name.replace("_", "-"),
-            type=type(f.default),
-            default=f.default,
-            help=f.metadata.get("help"),
-        )
-    cfg = TrainConfig(**vars(ap.parse_args(argv)))
+    """Train from the command line (``--config training/configs/classifier.json`` for the
+    shipped run); returns the best epoch's row."""
+    cfg = parse_config(TrainConfig, argv, __doc__.split("\n")[0])
     best = train(cfg)
     print("best", json.dumps(best))
     return best

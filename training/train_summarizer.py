@@ -6,23 +6,25 @@ decodes ``eval_pairs`` dev articles and scores character ROUGE-L; the best weigh
 saved (encoder adapters + decoder, float16), and a resumable checkpoint (weights, optimiser,
 elapsed time) goes to ``<ckpt>``. A JSON line per evaluation goes to ``<out>/train_log.jsonl``.
 
-Run: ``python -m training.train_summarizer --pack .pack --out runs/summarizer --max-minutes 60``
-(add ``--resume`` to continue from the checkpoint after an interruption).
+Run: ``python -m training.train_summarizer --config training/configs/summarizer.json`` (the
+shipped run's first leg; ``summarizer-resume.json`` its second), or ``--max-minutes 60`` and
+``--resume`` to continue from the checkpoint after an interruption. The resolved settings go
+to ``<out>/train_config.json``, into the saved model's JSON and into the checkpoint.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from nlp.summarizer import BOS, EOS, PAD, SummarizerConfig, build_seq2seq, save_model
+from training.config import parse_config, resolved, save_config
 from training.pack import length_batches, open_pack, unragged
 
 
@@ -72,7 +74,7 @@ def _batch(src, tgt, idx, special, device):
 
 
 def evaluate(model, src, refs, dec_vocab, tokenizer_decode, special, device, n, batch=64):
-    from nlp.metrics import corpus_rouge
+    from nlp.evaluation.metrics import corpus_rouge
 
     model.eval()
     preds = []
@@ -121,7 +123,7 @@ def train(cfg: TrainConfig, scfg: SummarizerConfig | None = None) -> dict:
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, out)
     state = {"step": 0, "elapsed": 0.0, "best": {"rougeL": -1.0}}
     if cfg.resume and Path(cfg.ckpt).exists():
         ck = torch.load(cfg.ckpt, map_location=device, weights_only=False)
@@ -185,7 +187,7 @@ def train(cfg: TrainConfig, scfg: SummarizerConfig | None = None) -> dict:
                         scfg,
                         dec_vocab,
                         out,
-                        extra={"train": asdict(cfg), "best": state["best"]},
+                        extra={"train": resolved(cfg), "best": state["best"]},
                     )
                 state["elapsed"] = elapsed
                 Path(cfg.ckpt).parent.mkdir(parents=True, exist_ok=True)
@@ -196,6 +198,8 @@ def train(cfg: TrainConfig, scfg: SummarizerConfig | None = None) -> dict:
                         },
                         "opt": opt.state_dict(),
                         "state": state,
+                        "config": resolved(cfg),
+                        "model_config": resolved(scfg),
                     },
                     cfg.ckpt,
                 )
@@ -210,20 +214,9 @@ def _decoder(pack: Path):
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for f in TrainConfig.__dataclass_fields__.values():
-        if f.type in ("bool", bool):
-            ap.add_argument(
-                "--" + f.name.replace("_", "-"), action="store_true", help=f.metadata.get("help")
-            )
-        else:
-            ap.add_argument(
-                "--" + f.name.replace("_", "-"),
-                type=type(f.default),
-                default=f.default,
-                help=f.metadata.get("help"),
-            )
-    cfg = TrainConfig(**vars(ap.parse_args(argv)))
+    """Train from the command line (``--config training/configs/summarizer.json`` for the
+    shipped run's first leg); returns the best evaluation's row."""
+    cfg = parse_config(TrainConfig, argv, __doc__.split("\n")[0])
     best = train(cfg)
     print("best", json.dumps(best, ensure_ascii=False))
     return best

@@ -14,7 +14,6 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import json
 import pickle
 import random
 import re
@@ -24,10 +23,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.corpus import REPO_ROOT, load_items
+from training.corpus import load_items
+from training.labelling.common import (
+    append_rows,
+    label_file,
+    labelled_ids,
+    make_row,
+    read_rows,
+    rule_precision_lines,
+)
 from training.rules import rule_label
 
-LABEL_FILE = REPO_ROOT / "data" / "labels" / "civil_affairs.jsonl"
+LABEL_FILE = label_file("civil_affairs")
 RULE_CACHE = Path("/tmp/civil_affairs_rule_cache.pkl")
 
 # Short codes typed while labelling.
@@ -66,17 +73,6 @@ def rule_labels(items: dict[str, dict]) -> dict[str, str]:
     return labels
 
 
-def labelled_ids(path: Path = LABEL_FILE) -> set[str]:
-    """Ids already in the label file."""
-    if not path.exists():
-        return set()
-    return {
-        json.loads(line)["id"]
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    }
-
-
 def matches(item: dict, pattern: re.Pattern, title_only: bool, head: int = 0) -> bool:
     """Whether an item's title (or title + body, or its first ``head`` chars) matches."""
     body = item["body"][:head] if head else item["body"]
@@ -112,21 +108,6 @@ def format_item(item: dict, rule: str, chars: int) -> str:
     return f"{item['id']} {item['date']} [{rule}] 【{item['title']}】 {body}"
 
 
-def make_record(item_id: str, label: str, rule: str, note: str = "", secondary: str = "") -> dict:
-    """One label line; method is ``read`` when the rule agreed, else ``corrected``."""
-    rec = {
-        "id": item_id,
-        "label": label,
-        "method": "read" if label == rule else "corrected",
-        "rule_label": rule,
-    }
-    if note:
-        rec["note"] = note
-    if secondary:
-        rec["secondary"] = secondary
-    return rec
-
-
 def parse_line(line: str) -> tuple[str, str, str, str] | None:
     """``<id> <code>[/<secondary code>] [note]`` -> (id, label, secondary, note)."""
     parts = line.strip().split(maxsplit=2)
@@ -138,21 +119,10 @@ def parse_line(line: str) -> tuple[str, str, str, str] | None:
     return parts[0], label, secondary, parts[2] if len(parts) > 2 else ""
 
 
-def append_records(records: Iterable[dict], path: Path = LABEL_FILE) -> int:
-    """Append label records as JSON lines; returns how many were written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with path.open("a", encoding="utf-8") as f:
-        for rec in records:
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            n += 1
-    return n
-
-
 def cmd_show(cfg: ShowConfig) -> None:
     items = load_items()
     rules = rule_labels(items)
-    found = candidates(items, rules, cfg, labelled_ids())
+    found = candidates(items, rules, cfg, labelled_ids(LABEL_FILE))
     print(f"# {len(found)} candidates")
     for it in found[: cfg.n]:
         print(format_item(it, rules[it["id"]], cfg.chars))
@@ -161,7 +131,7 @@ def cmd_show(cfg: ShowConfig) -> None:
 def cmd_write(lines: Iterable[str]) -> None:
     items = load_items()
     rules = rule_labels(items)
-    done = labelled_ids()
+    done = labelled_ids(LABEL_FILE)
     recs = []
     for line in lines:
         parsed = parse_line(line)
@@ -174,22 +144,20 @@ def cmd_write(lines: Iterable[str]) -> None:
             print(f"skip duplicate {item_id}", file=sys.stderr)
             continue
         done.add(item_id)
-        recs.append(make_record(item_id, label, rules[item_id], note, secondary))
-    print(f"appended {append_records(recs)}")
+        recs.append(make_row(item_id, label, rules[item_id], note, secondary))
+    print(f"appended {append_rows(recs, LABEL_FILE, skip_seen=False)}")
 
 
 def cmd_stats() -> None:
     items = load_items()
-    recs = [json.loads(x) for x in LABEL_FILE.read_text(encoding="utf-8").splitlines() if x]
+    recs = read_rows(LABEL_FILE)
     print("label x method:", Counter((r["label"], r["method"]) for r in recs))
     ca = [r for r in recs if r["label"] == "civil_affairs"]
     print("civil_affairs by year:", sorted(Counter(items[r["id"]]["date"][:4] for r in ca).items()))
     neg = [r for r in recs if r["label"] != "civil_affairs"]
     print("non-civil by year:", sorted(Counter(items[r["id"]]["date"][:4] for r in neg).items()))
-    for lab in sorted({r["rule_label"] for r in recs}):
-        sub = [r for r in recs if r["rule_label"] == lab]
-        kept = sum(r["label"] == lab for r in sub)
-        print(f"rule={lab}: {len(sub)} read, kept {kept} ({kept / len(sub):.1%})")
+    for line in rule_precision_lines(recs, "rule={lab}: {n} read, kept {kept} ({share:.1%})"):
+        print(line)
     rule_ca = [r for r in recs if r["label"] == "civil_affairs"]
     hit = sum(r["rule_label"] == "civil_affairs" for r in rule_ca)
     print(f"recall of rule on read civil_affairs: {hit}/{len(rule_ca)}")

@@ -31,10 +31,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from nlp.labels import LABELS, check_label
-from training.corpus import REPO_ROOT, iter_corpus
+from training.corpus import iter_corpus
+from training.labelling.common import label_file
 from training.rules import rule_label
 
-LABEL_FILE = REPO_ROOT / "data" / "labels" / "other.jsonl"
+LABEL_FILE = label_file("other")
 XWLB_FILE = "xwlb.jsonl.gz"
 RULE_CACHE = Path("/tmp/other_helper_rule_labels.json")
 

@@ -24,14 +24,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from nlp.labels import LABELS
+from training.labelling.common import append_rows as _append
+from training.labelling.common import label_file, make_row, read_rows, rule_precision_lines
+from training.rules import rule_label
 
-from nlp.labels import LABELS  # noqa: E402
-from training.rules import rule_label  # noqa: E402
-
-LABEL_FILE = REPO_ROOT / "data" / "labels" / "public_security.jsonl"
+LABEL_FILE = label_file("public_security")
 CACHE_FILE = Path("/tmp/ps_label_cache.jsonl")
 
 # Candidate pools: a regex over title + body (``rule_ps`` is the keyword rule itself).
@@ -88,11 +86,7 @@ def load_cache(path: Path = CACHE_FILE) -> list[dict]:
 
 def labelled_ids(path: Path = LABEL_FILE) -> dict[str, dict]:
     """Rows already written to the label file, keyed by id."""
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f if line.strip()]
-    return {r["id"]: r for r in rows}
+    return {r["id"]: r for r in read_rows(path)}
 
 
 def in_pool(row: dict, pool: str) -> bool:
@@ -143,15 +137,7 @@ def decision_row(line: str, rules: dict[str, str]) -> dict:
     label, _, secondary = label.partition("+")
     if label not in LABELS or (secondary and secondary not in LABELS):
         raise ValueError(f"unknown label {label!r} for {item_id}")
-    rl = rules[item_id]
-    row = {
-        "id": item_id,
-        "label": label,
-        "method": "read" if label == rl else "corrected",
-        "rule_label": rl,
-    }
-    if secondary:
-        row["secondary"] = secondary
+    row = make_row(item_id, label, rules[item_id], secondary=secondary)
     if len(parts) > 2:
         row["note"] = parts[2]
     return row
@@ -159,10 +145,7 @@ def decision_row(line: str, rules: dict[str, str]) -> dict:
 
 def append_rows(rows: list[dict], path: Path = LABEL_FILE) -> None:
     """Append label rows as JSON lines (written as we go so no work is lost)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    _append(rows, path, skip_seen=False)
 
 
 def stats(path: Path = LABEL_FILE, cache: list[dict] | None = None) -> str:
@@ -182,10 +165,7 @@ def stats(path: Path = LABEL_FILE, cache: list[dict] | None = None) -> str:
     out.append(f"public_security by year: {sorted(ps_years.items())}")
     neg_years = Counter(dates.get(r["id"], "")[:4] for r in rows if r["label"] != "public_security")
     out.append(f"others by year: {sorted(neg_years.items())}")
-    for lab in sorted({r["rule_label"] for r in rows}):
-        sub = [r for r in rows if r["rule_label"] == lab]
-        kept = sum(r["label"] == lab for r in sub)
-        out.append(f"rule={lab}: {kept}/{len(sub)} kept ({kept / len(sub):.1%})")
+    out += rule_precision_lines(rows, "rule={lab}: {kept}/{n} kept ({share:.1%})")
     return "\n".join(out)
 
 

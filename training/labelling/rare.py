@@ -24,19 +24,28 @@ the method (``read`` when the rule agreed, ``corrected`` when it did not).
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlp.labels import LABELS, RARE_LABELS
-from training.corpus import REPO_ROOT, load_items
-from training.rules import rule_label
+from nlp.labels import RARE_LABELS
+from training.corpus import load_items
+from training.labelling import common
+from training.labelling.common import (
+    append_rows,
+    label_file,
+    labelled_ids,
+    parse_label_lines,
+    print_batch,
+    read_rows,
+    rule_of,
+    rule_precision_lines,
+)
 
-LABEL_FILE = REPO_ROOT / "data" / "labels" / "rare.jsonl"
+LABEL_FILE = label_file("rare")
 
 INSURANCE = r"保险|理赔|投保|承保|保费|农险|赔付|赔款|定损"
 FARM = (
@@ -93,19 +102,6 @@ class BatchConfig:
             raise ValueError(f"limit must be >= 1, got {self.limit!r}")
 
 
-def labelled_ids(path: Path = LABEL_FILE) -> set[str]:
-    """Ids already written to the label file."""
-    if not path.exists():
-        return set()
-    with path.open(encoding="utf-8") as f:
-        return {json.loads(line)["id"] for line in f if line.strip()}
-
-
-def rule_of(item: dict) -> str:
-    """Keyword-rule label of one corpus item."""
-    return rule_label(item.get("title") or "", item.get("body") or "").label
-
-
 def full_text(item: dict) -> str:
     """Headline and body joined by a newline."""
     return f"{item.get('title') or ''}\n{item.get('body') or ''}"
@@ -143,12 +139,7 @@ def matches(item: dict, cfg: BatchConfig) -> bool:
 
 def candidates(items: dict[str, dict], cfg: BatchConfig, skip: set[str]) -> Iterator[dict]:
     """Unlabelled items fitting ``cfg``, in corpus order."""
-    for item_id, item in items.items():
-        if item_id in skip or not matches(item, cfg):
-            continue
-        if cfg.rule and rule_of(item) != cfg.rule:
-            continue
-        yield item
+    return common.candidates(items, lambda item: matches(item, cfg), skip, cfg.rule)
 
 
 def snippets(text: str, pattern: str, n: int, width: int = 40) -> list[str]:
@@ -178,65 +169,6 @@ def format_item(item: dict, cfg: BatchConfig) -> str:
     return "\n".join(lines)
 
 
-def record(item: dict, label: str, note: str = "") -> dict:
-    """A label-file row; method ``read`` if the rule agreed, else ``corrected``."""
-    if label not in LABELS:
-        raise ValueError(f"unknown label {label!r}")
-    rule = rule_of(item)
-    row = {
-        "id": item["id"],
-        "label": label,
-        "method": "read" if rule == label else "corrected",
-        "rule_label": rule,
-    }
-    if note:
-        row["note"] = note
-    return row
-
-
-def append_rows(rows: Iterable[dict], path: Path = LABEL_FILE) -> int:
-    """Append rows as JSON lines, skipping ids already in the file; returns rows written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    seen = labelled_ids(path)
-    written = 0
-    with path.open("a", encoding="utf-8") as f:
-        for row in rows:
-            if row["id"] in seen:
-                continue
-            seen.add(row["id"])
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            written += 1
-    return written
-
-
-def parse_label_lines(lines: Iterable[str], items: dict[str, dict]) -> list[dict]:
-    """Turn ``<id> <label> [note] [| secondary]`` lines into rows (``#`` starts a comment)."""
-    rows = []
-    for line in lines:
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        parts = line.split(maxsplit=2)
-        item_id, label = parts[0], parts[1]
-        note = parts[2] if len(parts) > 2 else ""
-        secondary = ""
-        if "|" in note:
-            note, secondary = (s.strip() for s in note.split("|", 1))
-        row = record(items[item_id], label, note)
-        if secondary:
-            if secondary not in LABELS:
-                raise ValueError(f"unknown secondary label {secondary!r} for {item_id}")
-            row["secondary"] = secondary
-        rows.append(row)
-    return rows
-
-
-def read_rows(path: Path = LABEL_FILE) -> list[dict]:
-    """All rows of the label file."""
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(x) for x in f if x.strip()]
-
-
 def summary(path: Path = LABEL_FILE) -> str:
     """Counts per label and method, per source, and the rules' precision on what was read."""
     rows = read_rows(path)
@@ -249,10 +181,7 @@ def summary(path: Path = LABEL_FILE) -> str:
     for lab in RARE_LABELS:
         src = Counter(r["id"].split("-")[0] for r in rows if r["label"] == lab)
         lines.append(f"{lab} by source: {sorted(src.items())}")
-    for lab in sorted({r["rule_label"] for r in rows}):
-        sel = [r for r in rows if r["rule_label"] == lab]
-        kept = sum(r["label"] == lab for r in sel)
-        lines.append(f"precision rule={lab}: {kept}/{len(sel)} ({kept / len(sel):.1%})")
+    lines += rule_precision_lines(rows, "precision rule={lab}: {kept}/{n} ({share:.1%})")
     for lab in RARE_LABELS:
         gold = [r for r in rows if r["label"] == lab]
         hit = sum(r["rule_label"] == lab for r in gold)
@@ -288,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     items = load_items()
     if args.cmd == "write":
-        n = append_rows(parse_label_lines(sys.stdin, items))
+        n = append_rows(parse_label_lines(sys.stdin, items, check_secondary=True), LABEL_FILE)
         print(f"wrote {n} rows to {LABEL_FILE}")
         return
     first, second = PRESETS.get(args.preset or "", (INSURANCE, None))
@@ -305,15 +234,14 @@ def main(argv: list[str] | None = None) -> None:
         body_chars=args.chars,
         kwic=args.kwic,
     )
-    skip = labelled_ids()
+    skip = labelled_ids(LABEL_FILE)
     if args.skip_file and Path(args.skip_file).exists():
         skip |= set(Path(args.skip_file).read_text(encoding="utf-8").split())
     batch = list(candidates(items, cfg, skip))
-    print(f"# {len(batch)} candidates; showing {cfg.offset}..{cfg.offset + cfg.limit}")
     if args.count:
+        print(f"# {len(batch)} candidates; showing {cfg.offset}..{cfg.offset + cfg.limit}")
         return
-    for item in batch[cfg.offset : cfg.offset + cfg.limit]:
-        print(format_item(item, cfg))
+    print_batch(batch, cfg.offset, cfg.limit, lambda item: format_item(item, cfg))
 
 
 if __name__ == "__main__":

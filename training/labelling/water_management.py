@@ -16,21 +16,29 @@ Usage (from the repository root)::
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlp.labels import LABELS
-from training.corpus import REPO_ROOT, load_items
-from training.rules import rule_label
+from training.corpus import load_items
+from training.labelling import common
+from training.labelling.common import (
+    append_rows,
+    label_file,
+    labelled_ids,
+    parse_label_lines,
+    print_batch,
+    read_rows,
+    rule_of,
+    rule_precision_lines,
+)
 
 DOMAIN = "water_management"
-LABEL_FILE = REPO_ROOT / "data" / "labels" / f"{DOMAIN}.jsonl"
+LABEL_FILE = label_file(DOMAIN)
 
 # Words that point at water-management work (a wider net than the rules' keywords).
 WATER_PATTERN = (
@@ -56,19 +64,6 @@ class BatchConfig:
     seed: int = 0
 
 
-def labelled_ids(path: Path = LABEL_FILE) -> set[str]:
-    """Ids already written to the label file."""
-    if not path.exists():
-        return set()
-    with path.open(encoding="utf-8") as f:
-        return {json.loads(line)["id"] for line in f if line.strip()}
-
-
-def rule_of(item: dict) -> str:
-    """Keyword-rule label of one corpus item."""
-    return rule_label(item.get("title") or "", item.get("body") or "").label
-
-
 def matches(item: dict, cfg: BatchConfig) -> bool:
     """Whether an item fits the batch configuration (rule filter excluded)."""
     if cfg.year and not (item.get("date") or "").startswith(cfg.year):
@@ -82,12 +77,7 @@ def matches(item: dict, cfg: BatchConfig) -> bool:
 
 def candidates(items: dict[str, dict], cfg: BatchConfig, skip: set[str]) -> Iterator[dict]:
     """Unlabelled items fitting ``cfg``, in corpus order."""
-    for item_id, item in items.items():
-        if item_id in skip or not matches(item, cfg):
-            continue
-        if cfg.rule and rule_of(item) != cfg.rule:
-            continue
-        yield item
+    return common.candidates(items, lambda item: matches(item, cfg), skip, cfg.rule)
 
 
 def format_item(item: dict, body_chars: int) -> str:
@@ -99,61 +89,9 @@ def format_item(item: dict, body_chars: int) -> str:
     )
 
 
-def record(item: dict, label: str, note: str = "") -> dict:
-    """A label-file row; method ``read`` if the rule agreed, else ``corrected``."""
-    if label not in LABELS:
-        raise ValueError(f"unknown label {label!r}")
-    rule = rule_of(item)
-    row = {
-        "id": item["id"],
-        "label": label,
-        "method": "read" if rule == label else "corrected",
-        "rule_label": rule,
-    }
-    if note:
-        row["note"] = note
-    return row
-
-
-def append_rows(rows: Iterable[dict], path: Path = LABEL_FILE) -> int:
-    """Append rows as JSON lines, skipping ids already in the file; returns rows written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    seen = labelled_ids(path)
-    written = 0
-    with path.open("a", encoding="utf-8") as f:
-        for row in rows:
-            if row["id"] in seen:
-                continue
-            seen.add(row["id"])
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            written += 1
-    return written
-
-
-def parse_label_lines(lines: Iterable[str], items: dict[str, dict]) -> list[dict]:
-    """Turn ``<id> <label> [note]`` lines into label-file rows (``#`` starts a comment)."""
-    rows = []
-    for line in lines:
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        parts = line.split(maxsplit=2)
-        item_id, label = parts[0], parts[1]
-        note = parts[2] if len(parts) > 2 else ""
-        if "|" in note:
-            note, secondary = (s.strip() for s in note.split("|", 1))
-        else:
-            secondary = ""
-        row = record(items[item_id], label, note)
-        if secondary:
-            row["secondary"] = secondary
-        rows.append(row)
-    return rows
-
-
 def summary(path: Path = LABEL_FILE) -> str:
     """Counts per label, method, year and the rule's precision on what was read."""
-    rows = [json.loads(x) for x in path.open(encoding="utf-8") if x.strip()]
+    rows = read_rows(path)
     items = load_items()
     lines = [f"rows: {len(rows)}"]
     lines.append(
@@ -166,10 +104,7 @@ def summary(path: Path = LABEL_FILE) -> str:
         (items[r["id"]].get("date") or "????")[:4] for r in rows if r["label"] != DOMAIN
     )
     lines.append(f"non-{DOMAIN} per year: {sorted(neg_years.items())}")
-    for lab in sorted({r["rule_label"] for r in rows}):
-        sel = [r for r in rows if r["rule_label"] == lab]
-        kept = sum(r["label"] == lab for r in sel)
-        lines.append(f"rule={lab}: {kept}/{len(sel)} kept ({kept / len(sel):.1%})")
+    lines += rule_precision_lines(rows, "rule={lab}: {kept}/{n} kept ({share:.1%})")
     return "\n".join(lines)
 
 
@@ -196,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     items = load_items()
     if args.cmd == "write":
-        n = append_rows(parse_label_lines(sys.stdin, items))
+        n = append_rows(parse_label_lines(sys.stdin, items), LABEL_FILE)
         print(f"wrote {n} rows to {LABEL_FILE}")
         return
     cfg = BatchConfig(
@@ -211,13 +146,11 @@ def main(argv: list[str] | None = None) -> None:
         sample=args.sample,
         seed=args.seed,
     )
-    batch = list(candidates(items, cfg, labelled_ids()))
+    batch = list(candidates(items, cfg, labelled_ids(LABEL_FILE)))
     if cfg.sample and len(batch) > cfg.sample:
         picked = random.Random(cfg.seed).sample(range(len(batch)), cfg.sample)
         batch = [batch[i] for i in sorted(picked)]
-    print(f"# {len(batch)} candidates; showing {cfg.offset}..{cfg.offset + cfg.limit}")
-    for item in batch[cfg.offset : cfg.offset + cfg.limit]:
-        print(format_item(item, cfg.body_chars))
+    print_batch(batch, cfg.offset, cfg.limit, lambda item: format_item(item, cfg.body_chars))
 
 
 if __name__ == "__main__":
