@@ -38,7 +38,6 @@ def test_save_and_load_give_the_same_probabilities(model, tmp_path):
 
 
 def test_blend_weight_is_the_best_on_dev_and_the_smallest_among_ties():
-    pytest.importorskip("torch")
     from training.export import choose_lexical_weight
 
     y = np.array([LABEL2ID["public_security"], LABEL2ID["other"]])
@@ -54,7 +53,6 @@ def test_blend_weight_is_the_best_on_dev_and_the_smallest_among_ties():
 
 
 def test_a_blend_that_gains_too_little_on_dev_is_not_used():
-    pytest.importorskip("torch")
     from training.export import choose_lexical_weight
 
     y = np.array([LABEL2ID["other"]] * 2)

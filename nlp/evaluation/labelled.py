@@ -7,14 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nlp.evaluation.base import Progress
 from nlp.labels import DISPLAY_NAMES, LABELS
 from nlp.pipeline import DEFAULT_BATCH_SIZE, Classifier, default_classifier
 
 
 @dataclass
 class EvalReport:
-    """Result of :func:`evaluate_file`: metrics of :func:`nlp.metrics.classification_metrics`,
-    the confusion-matrix PNG, and how many rows were skipped (no text or unknown label)."""
+    """Result of :func:`evaluate_file`: the evaluator's details (the metrics of
+    :func:`nlp.evaluation.metrics.classification_metrics` plus ``ece``, ``errors``), the
+    confusion-matrix PNG, and how many rows were skipped (no text or unknown label)."""
 
     metrics: dict
     confusion_png: Path | None
@@ -80,25 +82,42 @@ def evaluate_file(
     classifier: Classifier | None = None,
     out_dir: str | Path | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
 ) -> EvalReport:
-    """Classify every row of a labelled file (one article per row) and score the predictions.
+    """Classify every row of a labelled file (one article per row) and score the predictions
+    with a :class:`~nlp.evaluation.classification.ClassificationEvaluator`.
+
+    Args:
+        path: a labelled JSONL/CSV file (see :func:`read_labelled`).
+        classifier: the model (default :func:`nlp.pipeline.default_classifier`).
+        out_dir: where to write ``confusion.png`` (``None``: no image).
+        batch_size: texts per model call.
+        progress: ``progress(what, done, total)`` after each model call.
+
+    Returns:
+        An :class:`EvalReport`.
 
     Raises:
         ValueError: unreadable file, missing columns, or no usable row.
     """
-    from nlp.metrics import classification_metrics, plot_confusion
+    from nlp.evaluation.classification import ClassificationEvaluator
+    from nlp.evaluation.data import load_labelled_file
 
-    rows = read_labelled(path)
-    texts, gold, skipped = rows.texts, rows.labels, len(rows.skipped)
-    if not texts:
-        first = f"; first: {rows.skipped[0]}" if rows.skipped else ""
-        raise ValueError(f"no row with both text and a known label ({skipped} skipped{first})")
-    classifier = classifier or default_classifier()
-    predicted: list[str] = []
-    for start in range(0, len(texts), batch_size):
-        predicted.extend(c.label for c in classifier.predict(texts[start : start + batch_size]))
-    metrics = classification_metrics(gold, predicted, LABELS)
+    data = load_labelled_file(path)
+    evaluator = ClassificationEvaluator(
+        data.texts, data.labels, name=data.name, ids=data.ids, batch_size=batch_size
+    )
+    metrics = evaluator.details(classifier or default_classifier(), progress)
     png = None
     if out_dir is not None:
-        png = plot_confusion(metrics["confusion"], LABELS, Path(out_dir) / "confusion.png")
-    return EvalReport(metrics=metrics, confusion_png=png, skipped=skipped, predictions=predicted)
+        from nlp.evaluation.plots import plot_confusion
+
+        png = plot_confusion(
+            metrics["confusion"], metrics["labels"], Path(out_dir) / "confusion.png"
+        )
+    return EvalReport(
+        metrics=metrics,
+        confusion_png=png,
+        skipped=len(data.skipped),
+        predictions=metrics["predictions"],
+    )
