@@ -6,8 +6,6 @@ from __future__ import annotations
 import doctest
 import gzip
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -216,9 +214,10 @@ def test_model_predictions_use_interactive_or_bulk_decoding(monkeypatch):
         def for_batch(self):
             return BatchSummarizer(self, num_beams=2, max_source_tokens=192)
 
-    fake = types.ModuleType("nlp.summarizer")
-    fake.get_summarizer = Fake
-    monkeypatch.setitem(sys.modules, "nlp.summarizer", fake)
+    from nlp import pipeline
+
+    monkeypatch.setattr(pipeline, "_models", {"summarizer:real": Fake()})
+    monkeypatch.delenv("NEWSDESK_FAKE_MODELS", raising=False)
     assert model_predictions(["水利部部署", "国务院召开"]) == ["水利部", "国务院"]
     assert model_predictions(["水利部部署"], bulk=True) == ["水利部"]
     assert calls == [{}, {"num_beams": 2, "max_source_tokens": 192, "batch_size": 64}]
