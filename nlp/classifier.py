@@ -16,7 +16,6 @@ Example::
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from nlp import paths
 from nlp.labels import ID2LABEL, LABELS
 from nlp.lora import add_lora, load_into, load_small, merge_lora, save_small
 from nlp.precision import apply_precision, check_precision, inference_context
+from nlp.priority import PriorityLock
 from nlp.types import Classification
 
 ARTIFACT = "classifier"
@@ -215,7 +215,7 @@ class DomainClassifier:
         self.model = apply_precision(model, precision)
         self.precision = precision
         self.batch_size = batch_size
-        self._lock = threading.Lock()
+        self._lock = PriorityLock()  # pastes go before batch calls
         t = self.tokenizer
         self._special = (t.bos_token_id, t.eos_token_id, t.pad_token_id)
 
@@ -274,7 +274,11 @@ class DomainClassifier:
     ) -> list[list[str]]:
         """Per text, up to ``k`` sentences that on their own point most strongly to its label
         (probability of that label ≥ 0.5 when the sentence is classified alone), in text
-        order. All sentences of all texts go through the model in one batched call."""
+        order. All sentences of all texts go through the model in one batched call.
+
+        Bounded per text whatever its length: only its first ``max_sentences`` sentences of
+        at least 6 characters are scored, each as the model reads a text (one window with
+        ``head_tail``, at most ``max_chunks`` with ``chunks``)."""
         from nlp.text import split_sentences
 
         sents = [
@@ -301,4 +305,3 @@ def softmax(x: np.ndarray) -> np.ndarray:
     z = x - x.max(axis=-1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=-1, keepdims=True)
-

@@ -5,6 +5,12 @@ A sentence is central when it is similar to the rest of the article: its score i
 document centroid. Sentence vectors are the encoder's embeddings when the caller has them,
 else TF-IDF vectors of character 1–2-grams fitted on the article's own sentences.
 
+Bounds: the sum of a row's cosines to all rows is its dot product with the sum of all
+(normalised) rows, so :func:`centrality` never forms the ``n x n`` similarity matrix, and the
+TF-IDF vectors stay sparse: time and memory grow linearly with the article's length, and the
+scores are those of the dense formula. :func:`salient_text` calls its ``embed`` (a model)
+only for articles of at most :data:`MAX_EMBEDDED_SENTENCES` sentences and uses TF-IDF beyond.
+
 Example:
     >>> key_sentences(["水利部部署防汛工作。", "今天天气晴。", "各地加强防汛值守。"], k=2)
     ['水利部部署防汛工作。', '各地加强防汛值守。']
@@ -15,49 +21,90 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from scipy import sparse
 
 Embedder = Callable[[list[str]], np.ndarray]
 
+# More sentences than this are ranked with TF-IDF in salient_text, not embedded: an embedder
+# runs a model per sentence, and 200,000 characters of short sentences are ~20,000 of them.
+MAX_EMBEDDED_SENTENCES = 512
 
-def tfidf_vectors(sentences: Sequence[str]) -> np.ndarray:
+
+def tfidf_vectors(sentences: Sequence[str]) -> sparse.csr_matrix:
     """L2-normalised TF-IDF vectors of character 1–2-grams, fitted on ``sentences`` only.
 
     Whitespace is ignored; a list with no characters at all gives zero vectors.
+
+    Returns:
+        A sparse ``(len(sentences), n_features)`` matrix (dense would take
+        ``sentences x features`` floats: gigabytes for a very long article).
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     docs = ["".join(s.split()) for s in sentences]
     if not any(docs):
-        return np.zeros((len(docs), 1))
+        return sparse.csr_matrix((len(docs), 1))
     vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
-    return vectorizer.fit_transform(docs).toarray()
+    return vectorizer.fit_transform(docs).tocsr()
 
 
-def _normalise(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return np.divide(matrix, norms, out=np.zeros_like(matrix, dtype=float), where=norms > 0)
+def _normalise(matrix):
+    """Rows scaled to unit L2 norm (zero rows stay zero); dense or sparse in, same out."""
+    if sparse.issparse(matrix):
+        x = sparse.csr_matrix(matrix, dtype=float)
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+        return sparse.diags(scale) @ x
+    x = np.asarray(matrix, dtype=float)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
 
 
-def centrality(vectors: np.ndarray) -> np.ndarray:
+def centrality(vectors) -> np.ndarray:
     """Centrality score of each row of ``vectors`` (one row per sentence).
 
     ``0.5 * mean cosine to the other rows + 0.5 * cosine to the normalised centroid``; rows
-    are L2-normalised first. A single row scores 1.0 when non-zero.
+    are L2-normalised first. A single row scores 1.0 when non-zero. Linear in the number of
+    rows: ``sum_j cos(i, j) = x_i . sum_j x_j``.
+
+    Args:
+        vectors: ``(n, dim)`` array or scipy sparse matrix.
+
+    Returns:
+        ``(n,)`` scores.
+
+    Example:
+        >>> centrality(np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])).round(2).tolist()
+        [0.7, 0.7, 0.22]
     """
-    x = _normalise(np.asarray(vectors, dtype=float))
-    n = len(x)
+    x = _normalise(vectors)
+    n = x.shape[0]
     if n == 0:
         return np.zeros(0)
-    sims = x @ x.T
-    to_others = (sims.sum(axis=1) - np.diag(sims)) / (n - 1) if n > 1 else np.diag(sims)
-    centroid = x.mean(axis=0)
-    norm = np.linalg.norm(centroid)
-    to_centroid = x @ (centroid / norm) if norm > 0 else np.zeros(n)
+    total = np.asarray(x.sum(axis=0)).ravel()
+    self_sim = np.asarray(x.multiply(x).sum(axis=1) if sparse.issparse(x) else (x * x).sum(1))
+    self_sim = self_sim.ravel()
+    to_all = np.asarray(x @ total).ravel()
+    to_others = (to_all - self_sim) / (n - 1) if n > 1 else self_sim
+    norm = np.linalg.norm(total)
+    to_centroid = to_all / norm if norm > 0 else np.zeros(n)
     return 0.5 * to_others + 0.5 * to_centroid
 
 
 def rank_sentences(sentences: Sequence[str], embeddings: np.ndarray | None = None) -> list[int]:
-    """Indices of ``sentences`` from most to least central (ties: earlier sentence first)."""
+    """Indices of ``sentences`` from most to least central (ties: earlier sentence first).
+
+    Args:
+        sentences: the article's sentences.
+        embeddings: optional ``(len(sentences), dim)`` vectors; default TF-IDF.
+
+    Returns:
+        A permutation of ``range(len(sentences))``.
+
+    Example:
+        >>> rank_sentences(["甲。", "甲。"])
+        [0, 1]
+    """
     sentences = list(sentences)
     if not sentences:
         return []
@@ -69,7 +116,8 @@ def rank_sentences(sentences: Sequence[str], embeddings: np.ndarray | None = Non
             raise ValueError(
                 f"embeddings of shape {vectors.shape} do not match {len(sentences)} sentences"
             )
-    scores = centrality(vectors)
+    # Rounded so that scores equal but for float noise tie, and the earlier sentence wins.
+    scores = np.round(centrality(vectors), 12)
     return sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
 
 
@@ -83,6 +131,9 @@ def key_sentences(
         embeddings: optional ``(len(sentences), dim)`` sentence embeddings (for example
             :func:`nlp.encoder.embed`); without them TF-IDF on character 1–2-grams is used.
         k: how many sentences to return; all of them when there are at most ``k``.
+
+    Returns:
+        At most ``k`` of ``sentences``, in their original order.
     """
     if k <= 0:
         return []
@@ -97,13 +148,21 @@ def salient_text(text: str, max_chars: int, embed: Embedder | None = None) -> st
     For articles longer than the encoder's window: instead of silently truncating, keep the
     lead sentence (news puts the key facts first), then add the other sentences in order of
     centrality (:func:`rank_sentences`) until the next one does not fit, and join the kept
-    sentences in article order. A text that already fits is returned unchanged; a lead sentence longer
-    than ``max_chars`` is itself truncated.
+    sentences in article order. A text that already fits is returned unchanged; a lead
+    sentence longer than ``max_chars`` is itself truncated.
 
     Args:
         text: the article body.
         max_chars: character budget (> 0).
-        embed: optional sentence embedder (``list[str] -> (n, dim)`` array); default TF-IDF.
+        embed: optional sentence embedder (``list[str] -> (n, dim)`` array), used for
+            articles of at most :data:`MAX_EMBEDDED_SENTENCES` sentences; default TF-IDF.
+
+    Returns:
+        At most ``max_chars`` characters of ``text``.
+
+    Example:
+        >>> salient_text("水利部部署防汛工作。今天天气晴。各地加强防汛值守。", 20)
+        '水利部部署防汛工作。各地加强防汛值守。'
     """
     if max_chars <= 0:
         raise ValueError(f"max_chars must be positive, got {max_chars!r}")
@@ -118,7 +177,8 @@ def salient_text(text: str, max_chars: int, embed: Embedder | None = None) -> st
     lead = sentences[0]
     if len(lead) >= max_chars:
         return lead[:max_chars]
-    embeddings = embed(sentences) if embed is not None and len(sentences) > 1 else None
+    use_embed = embed is not None and 1 < len(sentences) <= MAX_EMBEDDED_SENTENCES
+    embeddings = embed(sentences) if use_embed else None
     kept = {0}
     used = len(lead)
     for i in rank_sentences(sentences, embeddings):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import re
-import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from torch import nn
 from nlp import paths
 from nlp.lora import add_lora, load_into, load_small, merge_lora, save_small
 from nlp.precision import apply_precision, check_precision, inference_context
+from nlp.priority import PriorityLock
 from nlp.types import Summary
 
 ARTIFACT = "summarizer"
@@ -259,7 +259,7 @@ class Summarizer:
         precision = check_precision(precision or self.cfg.precision, SUMMARIZER_PRECISIONS)
         self.model = apply_precision(model, precision)
         self.precision, self.batch_size = precision, batch_size
-        self._lock = threading.Lock()
+        self._lock = PriorityLock()  # pastes go before batch calls
         self._dec_index = {b: i for i, b in enumerate(self.dec_vocab)}
         # ``free_order`` lists decoder ids by headline frequency (saved at export time).
         free = meta["free_order"][: self.cfg.free_pieces]
@@ -339,7 +339,7 @@ class Summarizer:
         the best finished beam; else the first one cut back to a whole clause. When
         ``check_faithful`` and no beam passes, the article's lead clause is returned instead
         (extractive, so every number and name in it is the article's own)."""
-        from nlp.metrics import faithfulness, repeated_ngram
+        from nlp.evaluation.entities import faithfulness, repeated_ngram
 
         finished, unfinished = [], []
         for seq in candidates:
@@ -417,4 +417,3 @@ class BatchSummarizer:
 
     def summarize(self, texts: list[str], k_sentences: int = 3, k_keywords: int = 8):
         return self.model.summarize(texts, k_sentences, k_keywords, **self._decoding())
-

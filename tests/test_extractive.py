@@ -80,3 +80,81 @@ def test_salient_text_with_embedder_and_long_lead():
     assert salient_text("很长的导语" * 20 + "。后文。", 10) == ("很长的导语" * 20)[:10]
     with pytest.raises(ValueError):
         salient_text("文本", 0)
+
+
+# Bounds (issue #10): memory linear in the number of sentences, same scores as before.
+
+ARTICLES = [
+    "".join(SENTENCES),
+    "5月30日，全市小麦保险理赔工作推进会召开。会议通报了全市小麦受灾和理赔进展情况。"
+    "各承保公司要及早行动，安排保险理赔员全部下沉一线。要做到应赔尽赔、快赔早赔。"
+    "市农业农村局将会同金融部门加强督导。受灾农户可拨打服务电话咨询理赔事宜。",
+    "东城区开展关爱留守儿童、困境儿童成长活动。活动中，志愿者为孩子们送上学习用品。"
+    "社区工作人员详细了解每名儿童的生活和学习情况。“今天特别开心！”一名孩子说。"
+    "下一步，东城区将持续做好困境儿童保障工作。工作人员和孩子们合影留念。",
+]
+
+
+def dense_centrality(vectors: np.ndarray) -> np.ndarray:
+    """The n x n formula the module used before, as the reference."""
+    x = np.asarray(vectors, dtype=float)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    x = np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
+    n = len(x)
+    sims = x @ x.T
+    to_others = (sims.sum(axis=1) - np.diag(sims)) / (n - 1) if n > 1 else np.diag(sims)
+    centroid = x.mean(axis=0)
+    norm = np.linalg.norm(centroid)
+    to_centroid = x @ (centroid / norm) if norm > 0 else np.zeros(n)
+    return 0.5 * to_others + 0.5 * to_centroid
+
+
+def test_centrality_equals_the_dense_formula():
+    rng = np.random.default_rng(0)
+    for vectors in (rng.normal(size=(7, 4)), np.array([[1.0, 0.0], [0.0, 0.0], [2.0, 2.0]])):
+        assert np.allclose(centrality(vectors), dense_centrality(vectors), atol=1e-12)
+    from nlp.text import split_sentences
+
+    for text in ARTICLES:
+        sentences = split_sentences(text)
+        tfidf = ex.tfidf_vectors(sentences)
+        assert np.allclose(centrality(tfidf), dense_centrality(tfidf.toarray()), atol=1e-12)
+        reference = np.round(dense_centrality(tfidf.toarray()), 12)  # float-noise ties
+        expected = sorted(range(len(sentences)), key=lambda i: (-reference[i], i))
+        assert rank_sentences(sentences) == expected
+
+
+def _many_sentences(n: int) -> list[str]:
+    # distinct sentences over a small alphabet: few TF-IDF features, many rows
+    alphabet = "水利防汛部署工作会议要求各地加强值守确保安全度汛长江流域"
+    rng = np.random.default_rng(1)
+    return ["".join(rng.choice(list(alphabet), size=8)) + "。" for _ in range(n)]
+
+
+def test_memory_is_linear_in_the_number_of_sentences():
+    import tracemalloc
+
+    sentences = _many_sentences(3000)  # a dense 3000 x 3000 similarity alone is 72 MB
+    tracemalloc.start()
+    try:
+        key_sentences(sentences, k=3)
+        salient_text("".join(sentences), 600)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 30 * 2**20, f"peak {peak / 2**20:.0f} MB"
+
+
+def test_salient_text_embeds_a_bounded_number_of_sentences():
+    calls = []
+
+    def embed(sentences):
+        calls.append(len(sentences))
+        return np.eye(len(sentences))
+
+    sentences = _many_sentences(1000)  # an embedder call per sentence: a model run each
+    out = salient_text("".join(sentences), 100, embed=embed)
+    assert calls == [] and out.startswith(sentences[0]) and len(out) <= 100
+    assert ex.MAX_EMBEDDED_SENTENCES < 1000
+    salient_text("".join(sentences[: ex.MAX_EMBEDDED_SENTENCES]), 100, embed=embed)
+    assert calls == [ex.MAX_EMBEDDED_SENTENCES]

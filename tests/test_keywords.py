@@ -68,3 +68,82 @@ def test_first_use_prints_nothing():
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""
     assert "防汛" in run.stdout
+
+
+# Bounds (issue #10): jieba's work per article is bounded, normal articles are unchanged.
+
+NAMES = (
+    "王彦智：用手艺“烹饪”美好生活。今年42岁的王彦智是禹州市一家酒店的面点师，"
+    "他从洗碗工做起，在残联的帮助下参加职业技能培训，学会了面点制作。"
+    "如今他带着两名徒弟，每月收入超过五千元。禹州市残联负责人赵鹏说，残疾人就业培训将继续开展。"
+)
+TRADITIONAL = (
+    "八達嶺野生動物園老虎傷人事件調查結果公布。趙某某在猛獸區下車，被老虎襲擊受傷，"
+    "其母親周某下車施救時被另一隻老虎咬傷，經搶救無效死亡。調查組認定，遊客違反園區規定擅自下車，"
+    "是事件發生的主要原因。"
+)
+
+
+def reference_keywords(text: str, k: int = 8) -> list[str]:
+    """Keywords as the module computed them before the bounds: jieba's own extract_tags."""
+    tags = kw._tfidf().extract_tags(text, topK=4 * k + 20, allowPOS=kw.ALLOW_POS)
+    return [w for w in tags if is_keyword_candidate(w)][:k]
+
+
+def test_keywords_of_normal_articles_are_jiebas_own():
+    assert keywords(NAMES, k=5) == ["王彦智", "残联", "禹州市", "培训", "洗碗工"]
+    for text in (FLOOD, INSURANCE, NAMES, FLOOD + "挸" * 3 + INSURANCE, FLOOD * 40):
+        assert keywords(text) == reference_keywords(text)
+
+
+def test_keyword_sample():
+    assert kw.keyword_sample(FLOOD) == FLOOD
+    text = "头" * 50_000 + "中" * 50_000 + "尾" * 50_000
+    sample = kw.keyword_sample(text)
+    assert len(sample) <= kw.MAX_KEYWORD_CHARS + 2
+    assert sample.startswith("头") and sample.endswith("尾") and "中" in sample
+
+
+def test_long_text_is_read_as_a_bounded_sample(monkeypatch):
+    import jieba
+
+    kw.jieba_module()
+    seen = []
+    get_dag = jieba.dt.get_DAG
+
+    def counting(sentence):
+        seen.append(len(sentence))
+        assert sum(seen) <= kw.MAX_KEYWORD_CHARS, "read past the keyword sample"
+        return get_dag(sentence)
+
+    monkeypatch.setattr(jieba.dt, "get_DAG", counting)
+    words = keywords(FLOOD * 600, k=5)  # ~60,000 characters
+    assert any("防汛" in w for w in words)
+
+
+def test_hmm_work_is_bounded_for_characters_outside_its_tables(monkeypatch):
+    import jieba.posseg
+
+    kw.jieba_module()
+    work = []
+    viterbi = jieba.posseg.viterbi
+
+    def counting(obs, *args):
+        work.append(kw.hmm_cost(obs))
+        assert sum(work) <= kw.MAX_HMM_STATE_PAIRS, f"HMM run on {len(obs)} characters"
+        return viterbi(obs, *args)
+
+    def bounded_keywords(text):
+        work.clear()  # the budget is per article
+        return keywords(text)
+
+    monkeypatch.setattr(jieba.posseg, "viterbi", counting)
+    assert bounded_keywords("挸" * 8000) == []  # ~10-40 ms a character through the HMM
+    assert "防汛" in " ".join(bounded_keywords(("王挸明在会上说。" + FLOOD) * 40))
+    assert "防汛" in " ".join(bounded_keywords("挸" * 2000 + FLOOD))
+
+
+def test_characters_outside_the_hmm_tables_still_give_keywords():
+    words = keywords(TRADITIONAL * 30, k=8)  # ~2,000 characters missing from the HMM tables
+    assert "老虎" in words
+    assert kw.hmm_cost("挸") == 256 and kw.hmm_cost("") == 0
