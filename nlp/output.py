@@ -30,33 +30,28 @@ import csv
 import errno
 import fcntl
 import io
-import json
 import os
-import re
 import stat
 import sys
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from nlp.labels import LABELS
-
-FORMATS = ("jsonl", "csv")
-# The first three columns of every task's rows, in this order (resume relies on them).
-KEY_FIELDS = ("record_id", "id", "n_articles")
+from nlp.rows import (  # noqa: F401 - re-exported: the output's public surface
+    FORMATS,
+    KEY_FIELDS,
+    complete_rows,
+    csv_columns,
+    encode_rows,
+    format_for,
+    label_counts,
+    parse_csv,
+    parse_jsonl,
+    read_output,
+)
 
 
 class OutputError(Exception):
     """The output cannot be used or written; ``str(err)`` is one line naming the file."""
-
-
-def format_for(path: str | Path | None, fmt: str | None = None) -> str:
-    """``fmt`` if given, else ``csv`` for a ``.csv`` name and ``jsonl`` otherwise."""
-    if fmt is None:
-        fmt = "csv" if path not in (None, "-") and Path(path).suffix.lower() == ".csv" else "jsonl"
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
-    return fmt
 
 
 # --------------------------------------------------------------------------- safety checks
@@ -89,138 +84,6 @@ def check_output_path(output: str | Path | None, inputs: Sequence[str | Path]) -
                 f"output {output} is inside the input folder {given}; "
                 "it would be read back as input: write it outside the inputs"
             )
-
-
-# --------------------------------------------------------------------------- encoding rows
-
-
-def csv_columns(fields: Sequence[str]) -> list[str]:
-    """CSV columns of a task's fields: ``scores`` becomes one ``score_<label>`` per label."""
-    cols: list[str] = []
-    for name in fields:
-        cols.extend(f"score_{lb}" for lb in LABELS) if name == "scores" else cols.append(name)
-    return cols
-
-
-def to_csv_row(row: dict, columns: Sequence[str]) -> dict:
-    """Flatten a row for CSV: lists and dicts as JSON, scores as ``score_<label>`` cells."""
-    out = {}
-    for name in columns:
-        if name.startswith("score_") and "scores" in row:
-            value = (row.get("scores") or {}).get(name[len("score_") :])
-        else:
-            value = row.get(name)
-        if isinstance(value, list | dict):
-            value = json.dumps(value, ensure_ascii=False)
-        out[name] = "" if value is None else value
-    return out
-
-
-def encode_rows(
-    rows: Sequence[dict], fmt: str, fields: Sequence[str], header: bool = False
-) -> bytes:
-    """Rows as the bytes appended to an output file (CSV: with the header if ``header``)."""
-    if fmt == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-    columns = csv_columns(fields)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    if header:
-        buf.write("\ufeff")  # a BOM, so that Excel reads the file as UTF-8
-        writer.writeheader()
-    for r in rows:
-        writer.writerow(to_csv_row(r, columns))
-    return buf.getvalue().encode("utf-8")
-
-
-# --------------------------------------------------------------------------- reading back
-
-
-def parse_jsonl(data: bytes) -> list[dict]:
-    """The rows of JSONL bytes; a line that does not parse (a torn write) is left out."""
-    rows = []
-    for line in data.split(b"\n"):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            continue
-        if isinstance(row, dict):
-            rows.append(row)
-    return rows
-
-
-# A row of our CSV starts a line with its three quoted key cells: "rid","rid#k","n", (or "rid","rid","n",)
-_ROW_START = re.compile(r'^"((?:[^"\n]|"")*)","\1(?:#\d+)?","\d+",', re.MULTILINE)
-
-
-def parse_csv(data: bytes) -> list[dict]:
-    """The rows of one of our CSV outputs (cells as strings), header first.
-
-    Each row is parsed on its own, from one row start (its three key cells) to the next, so a
-    corrupt or torn row loses only itself, never the rows after it.
-    """
-    text = data.decode("utf-8-sig", errors="replace")
-    head_end = text.find("\n")
-    if head_end < 0:
-        return []
-    header = next(csv.reader([text[:head_end]]))
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    starts = [m.start() for m in _ROW_START.finditer(text, head_end + 1)]
-    rows = []
-    for a, b in zip(starts, [*starts[1:], len(text)], strict=True):
-        chunk = text[a:b]
-        if not chunk.endswith("\n"):
-            continue  # the last write was cut short
-        try:
-            cells = list(csv.reader(io.StringIO(chunk, newline=""), strict=True))
-        except csv.Error:
-            continue
-        if len(cells) == 1 and len(cells[0]) == len(header):
-            rows.append(dict(zip(header, cells[0], strict=True)))
-    return rows
-
-
-def read_output(path: str | Path, fmt: str | None = None) -> list[dict]:
-    """Rows of an output file (CSV cells come back as strings); ``[]`` if it does not exist."""
-    path = Path(path)
-    if not path.exists():
-        return []
-    data = path.read_bytes()
-    return parse_csv(data) if format_for(path, fmt) == "csv" else parse_jsonl(data)
-
-
-def complete_rows(rows: Iterable[dict]) -> tuple[list[dict], set[str]]:
-    """Rows of the records that are complete (all ``n_articles`` rows present), and their ids.
-
-    A repeated article id is kept once.
-    """
-    seen: set[str] = set()
-    by_record: dict[str, list[dict]] = {}
-    for row in rows:
-        rid, aid = row.get("record_id"), row.get("id")
-        if not rid or not aid or aid in seen:
-            continue
-        try:
-            int(row.get("n_articles"))
-        except (TypeError, ValueError):
-            continue
-        seen.add(aid)
-        by_record.setdefault(str(rid), []).append(row)
-    kept: list[dict] = []
-    done: set[str] = set()
-    for rid, group in by_record.items():
-        if len(group) == max(1, int(group[0]["n_articles"])):
-            kept.extend(group)
-            done.add(rid)
-    return kept, done
-
-
-def label_counts(rows: Iterable[dict]) -> dict[str, int]:
-    """Articles per label, in :data:`~nlp.labels.LABELS` order (error rows left out)."""
-    counts = Counter(r.get("label") for r in rows if not r.get("error") and r.get("label"))
-    return {label: counts.get(label, 0) for label in LABELS}
 
 
 def replace_file(path: str | Path, data: bytes) -> Path:

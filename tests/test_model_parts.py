@@ -12,8 +12,8 @@ from nlp.lora import load_into, load_small, merge_lora, save_small
 from nlp.summarizer import (
     BOS,
     EOS,
+    SourceVocabulary,
     SummarizerConfig,
-    _SourceVocabulary,
     build_seq2seq,
     decoder_layer_ids,
     lead_clause,
@@ -149,7 +149,7 @@ def test_decoder_layers_spread_over_the_encoder():
 def test_source_vocabulary_masks_and_boosts():
     allowed = torch.tensor([[True, True, False, True]])
     in_source = torch.tensor([[False, True, False, False]])
-    proc = _SourceVocabulary(allowed, in_source, beams=2, bonus=1.5)
+    proc = SourceVocabulary(allowed, in_source, beams=2, bonus=1.5)
     out = proc(torch.zeros(2, 1, dtype=torch.long), torch.zeros(2, 4))
     assert out[:, 2].tolist() == [float("-inf")] * 2
     assert out[:, 1].tolist() == [1.5, 1.5]

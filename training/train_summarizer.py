@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nlp.summarizer import BOS, EOS, PAD, SummarizerConfig, build_seq2seq, save_model
+from nlp.seq2seq import BOS, EOS, PAD, build_seq2seq, save_model
+from nlp.summarizer import SummarizerConfig
 from training.config import parse_config, resolved, save_config
 from training.pack import length_batches, open_pack, unragged
 
