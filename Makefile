@@ -26,20 +26,22 @@ test:  ## the default test run (fast; doctests of nlp/ included)
 test-all:  ## every test, the slow ones too (real models, browser, full data)
 	$(PY) -m pytest -m "slow or not slow"
 
-evaluate:  ## score the shipped models (classifier harness and summariser sets)
-	$(PY) -m nlp evaluate --variants
+evaluate:  ## the full harnesses: classifier (with baselines) and summariser; write reports/
+	$(PY) -m training.evaluate --variants
+	$(PY) -m training.evaluate_summarizer --model --bulk --limit 1000
 
 bench:  ## the speed benchmarks
 	$(PY) benchmarks/bench_segment.py
 	$(PY) benchmarks/bench_classifier.py
 	$(PY) benchmarks/bench_summarizer.py
 
-retrain:  ## data -> pack -> train -> export, with the presets of the shipped runs
+retrain:  ## data -> pack -> train -> export with the presets of the shipped runs (hours on a CPU)
 	$(PY) -m training.prepare_summaries
 	$(PY) -m training.build_dataset
-	$(PY) -m training.pack --out .pack
-	$(PY) -m training.train_classifier --config training/configs/classifier.json --pack .pack --out runs/classifier
-	$(PY) -m training.train_summarizer --config training/configs/summarizer.json --pack .pack --out runs/summarizer
-	$(PY) -m training.export classifier runs/classifier
+	$(PY) -m training.pack --config training/configs/pack.json --out .pack
+	$(PY) -m training.train_classifier --config training/configs/classifier.json
+	$(PY) -m training.train_summarizer --config training/configs/summarizer.json
+	$(PY) -m training.train_summarizer --config training/configs/summarizer-resume.json
+	$(PY) -m training.export classifier runs/classifier --config training/configs/export-classifier.json
 	$(PY) -m training.export summarizer runs/summarizer --pack .pack
 	@echo "now score with 'make evaluate' and commit a model only if it beats the shipped one"

@@ -146,6 +146,7 @@ def test_fake_switch_selects_fakes(monkeypatch):
 @pytest.mark.skipif(not SEED.exists(), reason="shared seed page not present")
 def test_analyze_seed_page_gives_one_result_per_segmented_article():
     import nlp.segment as segment
+
     page = SEED.read_text(encoding="utf-8")
     results = pipeline.analyze(page, classifier=KeywordClassifier(), summarizer=LeadSummarizer())
     articles = segment.segment_page(page)
@@ -162,5 +163,3 @@ def test_import_nlp_is_lazy_and_exports_work():
         "assert 'torch' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
-
-
