@@ -27,7 +27,12 @@ from torch import nn
 from nlp import paths
 from nlp.labels import ID2LABEL, LABELS
 from nlp.lora import add_lora, load_into, load_small, merge_lora, save_small
-from nlp.precision import apply_precision, check_precision, inference_context
+from nlp.precision import (
+    apply_precision,
+    check_precision,
+    inference_context,
+    runtime_precision,
+)
 from nlp.priority import PriorityLock
 from nlp.types import Classification
 
@@ -205,7 +210,7 @@ class DomainClassifier:
 
             self.lexical = LexicalModel.load(Path(model_dir) / LEXICAL)
         self.meta = meta
-        precision = precision or self.cfg.precision
+        precision = precision or runtime_precision(self.cfg.precision)
         self.tokenizer = load_tokenizer()
         encoder = copy.deepcopy(base if base is not None else load_base()[0])
         model = build_model(encoder, self.cfg)

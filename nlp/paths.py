@@ -12,6 +12,8 @@ variable                  what                                   default
 ``NEWSDESK_CACHE``        rebuilt base encoder, summary pairs    ``~/.cache/newsdesk``
 ``NEWSDESK_MODELS``       the model folders (classifier, ...)    ``<repo>/data/models``, else the
                                                                  copy installed with the package
+``NEWSDESK_PRECISION``    force a model precision (``fp32``...)  per machine (nlp.precision)
+``NEWSDESK_APP_RUNS``     the app's run folders (uploads, results) ``$TMPDIR/newsdesk-app``
 ``NEWSDESK_FAKE_MODELS``  ``1``: test doubles instead of models  off (tests only)
 ``NEWSDESK_FAKE_DELAY``   seconds per text for the test doubles  ``0``
 ========================  =====================================  ===============================
@@ -33,6 +35,7 @@ CORPORA_ENV = "NEWSDESK_CORPORA"
 SEEDS_ENV = "NEWSDESK_SEEDS"
 CACHE_ENV = "NEWSDESK_CACHE"
 MODELS_ENV = "NEWSDESK_MODELS"
+APP_RUNS_ENV = "NEWSDESK_APP_RUNS"
 FAKE_MODELS_ENV = "NEWSDESK_FAKE_MODELS"
 FAKE_DELAY_ENV = "NEWSDESK_FAKE_DELAY"
 
@@ -115,6 +118,14 @@ def models_dir() -> Path:
 def model_dir(name: str) -> Path:
     """One model's folder, e.g. ``model_dir("classifier")``."""
     return models_dir() / name
+
+
+def app_runs_dir() -> Path:
+    """Where the app keeps each run's uploads and results, cleaned on a schedule
+    (``$NEWSDESK_APP_RUNS``; default ``newsdesk-app`` in the system's temporary folder)."""
+    import tempfile
+
+    return _env_path(APP_RUNS_ENV) or Path(tempfile.gettempdir()) / "newsdesk-app"
 
 
 def fake_models() -> bool:

@@ -22,6 +22,8 @@ import threading
 import time
 from pathlib import Path
 
+from nlp import paths
+
 DEFAULT_MAX_AGE = 6 * 3600.0
 ROOT_NAME = "newsdesk-app"
 
@@ -30,8 +32,8 @@ _own_lock = threading.Lock()
 
 
 def runs_root() -> Path:
-    """The folder that holds every run folder (``$TMPDIR/newsdesk-app``)."""
-    return Path(tempfile.gettempdir()) / ROOT_NAME
+    """The folder that holds every run folder (:func:`nlp.paths.app_runs_dir`)."""
+    return paths.app_runs_dir()
 
 
 def clean_runs(

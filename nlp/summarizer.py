@@ -25,7 +25,12 @@ import torch
 
 from nlp import paths
 from nlp.lora import load_into, load_small, merge_lora
-from nlp.precision import apply_precision, check_precision, inference_context
+from nlp.precision import (
+    apply_precision,
+    check_precision,
+    inference_context,
+    runtime_precision,
+)
 from nlp.priority import PriorityLock
 from nlp.seq2seq import (  # noqa: F401 - re-exported for training and tests
     BOS,
@@ -159,7 +164,10 @@ class Summarizer:
         model.decoder.tie_weights()
         merge_lora(model)
         model.eval()
-        precision = check_precision(precision or self.cfg.precision, SUMMARIZER_PRECISIONS)
+        precision = check_precision(
+            precision or runtime_precision(self.cfg.precision, SUMMARIZER_PRECISIONS),
+            SUMMARIZER_PRECISIONS,
+        )
         self.model = apply_precision(model, precision)
         self.precision, self.batch_size = precision, batch_size
         self._lock = PriorityLock()  # pastes go before batch calls

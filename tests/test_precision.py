@@ -33,3 +33,20 @@ def test_unknown_precision_is_refused():
         check_precision("fp16")
     with pytest.raises(ValueError, match="int8"):
         check_precision("int8", ("fp32", "bf16"))
+
+
+def test_shipped_bf16_runs_as_fp32_on_a_cpu_without_native_bf16(monkeypatch):
+    from nlp import precision
+
+    monkeypatch.delenv(precision.PRECISION_ENV, raising=False)
+    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: False)
+    assert precision.runtime_precision("bf16_weights") == "fp32"
+    assert precision.runtime_precision("bf16") == "fp32"
+    assert precision.runtime_precision("int8") == "int8"
+    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: True)
+    assert precision.runtime_precision("bf16_weights") == "bf16_weights"
+    monkeypatch.setenv(precision.PRECISION_ENV, "fp32")
+    assert precision.runtime_precision("bf16_weights") == "fp32"
+    monkeypatch.setenv(precision.PRECISION_ENV, "fp8")
+    with pytest.raises(ValueError, match="fp8"):
+        precision.runtime_precision("bf16_weights")
