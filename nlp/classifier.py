@@ -161,16 +161,13 @@ def load_config(model_dir: str | Path | None = None, with_meta: bool = False):
         A :class:`ClassifierConfig`, or ``(config, meta)`` with ``with_meta``. A missing or
         unknown config field raises a ``ValueError`` naming the file and the field.
     """
-    import json
 
-    from nlp.config import config_from_dict, required
+    from nlp.config import load_model_config
 
     model_dir = Path(model_dir) if model_dir is not None else paths.model_dir(ARTIFACT)
-    source = model_dir / f"{ARTIFACT}.json"
-    meta = json.loads(source.read_text(encoding="utf-8"))
-    for key in ("config", "id2label", "weight_files"):
-        required(meta, key, str(source))
-    cfg = config_from_dict(ClassifierConfig, meta["config"], str(source))
+    cfg, meta = load_model_config(
+        model_dir, ARTIFACT, ClassifierConfig, ("config", "id2label", "weight_files")
+    )
     return (cfg, meta) if with_meta else cfg
 
 

@@ -72,6 +72,20 @@ def is_machine_path(value: str) -> bool:
     return value.startswith(("/", "~", "\\")) or bool(_WINDOWS_ABSOLUTE.match(value))
 
 
+def machine_paths(obj: Any) -> list[str]:
+    """Every string in a JSON-like value that is a machine path (see :func:`is_machine_path`).
+
+    Example:
+        >>> machine_paths({"out": "/root/runs/x", "pack": [".pack", "~/cache"]})
+        ['/root/runs/x', '~/cache']
+    """
+    if isinstance(obj, dict):
+        return [s for v in obj.values() for s in machine_paths(v)]
+    if isinstance(obj, list | tuple):
+        return [s for v in obj for s in machine_paths(v)]
+    return [obj] if isinstance(obj, str) and is_machine_path(obj) else []
+
+
 def strip_machine_paths(obj: Any) -> Any:
     """A copy of ``obj`` with every absolute or home-folder path cut to its last part.
 
@@ -90,3 +104,28 @@ def strip_machine_paths(obj: Any) -> Any:
         win = _WINDOWS_ABSOLUTE.match(obj) or "\\" in obj
         return (PureWindowsPath(obj) if win else PurePosixPath(obj)).name
     return obj
+
+
+def load_model_config(model_dir, artifact: str, cls: type[T], required_keys: tuple[str, ...]):
+    """The config dataclass and the whole JSON saved in a model folder, checked strictly.
+
+    Args:
+        model_dir: the folder holding ``<artifact>.json``.
+        artifact: ``"classifier"`` or ``"summarizer"``.
+        cls: the config dataclass (``ClassifierConfig``, ``SummarizerConfig``).
+        required_keys: entries of the JSON the model cannot run without.
+
+    Returns:
+        ``(config, meta)``.
+
+    Raises:
+        ValueError: naming the file and the missing or unknown entry or field.
+    """
+    import json
+    from pathlib import Path
+
+    source = Path(model_dir) / f"{artifact}.json"
+    meta = json.loads(source.read_text(encoding="utf-8"))
+    for key in required_keys:
+        required(meta, key, str(source))
+    return config_from_dict(cls, meta["config"], str(source)), meta

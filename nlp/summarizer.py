@@ -120,16 +120,11 @@ def load_config(model_dir: str | Path | None = None, with_meta: bool = False):
         required entry (``free_order`` ...) or config field, or an unknown one, raises a
         ``ValueError`` naming the file and the field: no code default decides how a model runs.
     """
-    import json
 
-    from nlp.config import config_from_dict, required
+    from nlp.config import load_model_config
 
     model_dir = Path(model_dir) if model_dir is not None else paths.model_dir(ARTIFACT)
-    source = model_dir / f"{ARTIFACT}.json"
-    meta = json.loads(source.read_text(encoding="utf-8"))
-    for key in REQUIRED:
-        required(meta, key, str(source))
-    cfg = config_from_dict(SummarizerConfig, meta["config"], str(source))
+    cfg, meta = load_model_config(model_dir, ARTIFACT, SummarizerConfig, REQUIRED)
     return (cfg, meta) if with_meta else cfg
 
 

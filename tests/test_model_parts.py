@@ -209,7 +209,7 @@ def test_committed_configs_name_every_field_and_no_machine_path(name):
     from dataclasses import fields
 
     from nlp import classifier, summarizer
-    from nlp.config import is_machine_path
+    from nlp.config import machine_paths
 
     meta = _shipped_meta(name)
     cls = {"classifier": ClassifierConfig, "summarizer": SummarizerConfig}[name]
@@ -217,17 +217,7 @@ def test_committed_configs_name_every_field_and_no_machine_path(name):
     module = {"classifier": classifier, "summarizer": summarizer}[name]
     assert module.load_config() == cls(**meta["config"])
 
-    def strings(obj):
-        if isinstance(obj, dict):
-            for v in obj.values():
-                yield from strings(v)
-        elif isinstance(obj, list):
-            for v in obj:
-                yield from strings(v)
-        elif isinstance(obj, str):
-            yield obj
-
-    assert [s for s in strings(meta) if is_machine_path(s)] == []
+    assert machine_paths(meta) == []
 
 
 @pytest.mark.parametrize("name", ["classifier", "summarizer"])
