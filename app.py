@@ -46,7 +46,7 @@ SEEDS_DIR = Path(os.environ.get("NEWSDESK_SEEDS", REPO_ROOT.parent / "shared" / 
 UPLOAD_TYPES = (".csv", ".jsonl", ".txt", ".zip")
 EVAL_TYPES = (".csv", ".jsonl")
 PREVIEW_ROWS = 200
-BATCH_MODEL_CALL = 8  # articles per model call in the batch tab: a paste waits for one call
+BATCH_MODEL_CALL = 4  # articles per model call in the batch tab: a paste waits for one call
 RUN_MAX_AGE = runs.DEFAULT_MAX_AGE
 
 MESSAGES = {
