@@ -89,7 +89,7 @@ def test_summarization_evaluator_scores_a_lead_summariser(tmp_path):
 # --- the seed page: a missed gold article is an error ---------------------------------------
 
 
-def test_a_gold_article_the_segmenter_missed_counts_as_an_error(tmp_path):
+def test_a_gold_article_the_segmenter_missed_counts_as_an_error(tmp_path, seed_path):
     rows = load_gold(paths.seed_gold())
     rows.append(
         {"title": "不在本版的文章", "first_sentence": "这句话不在版面上。", "label": "other"}
