@@ -1,0 +1,227 @@
+"""The page benchmark: generator gold consistency, the split, and the page metrics."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from nlp.evaluation.pages import by_phenomenon, norm, score_page, summarize
+from nlp.types import Article
+from training.page_render import byline_parts, render_page, space_out
+from training.pages import generated_pages, load_pool, random_spec, split_of
+
+HAND = Path(__file__).resolve().parent.parent / "data" / "pages" / "hand"
+
+
+def _item(i: int, outlet: str = "联合早报", date: str = "20260601") -> dict:
+    body = "\n".join(
+        f"第{i}篇第{p}段讲述城市{i}的水利工程建设进展情况。工程于今年{p}月开工建设。"
+        f"相关部门表示将加快推进第{p}期工作。"
+        for p in range(1, 6)
+    )
+    return {
+        "id": f"cnnewshub-{outlet}-{i}",
+        "date": date,
+        "outlet": outlet,
+        "title": f"城市{i}水利工程建设取得新进展",
+        "body": body,
+    }
+
+
+@pytest.fixture
+def corpora(tmp_path: Path) -> Path:
+    rows = [_item(i) for i in range(14)]
+    rows.append(_item(99, outlet="虎嗅网"))  # a training source: never on a test page
+    with gzip.open(tmp_path / "other_outlets.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    rare = {
+        "id": "pages-000001",
+        "date": "",
+        "title": "水稻受灾户收到理赔款",
+        "body": "近日，五十四位农户领到了水稻保险理赔款。一千多亩受灾水稻获得了理赔。" * 4,
+    }
+    (tmp_path / "local_rare.jsonl").write_text(json.dumps(rare, ensure_ascii=False) + "\n", "utf-8")
+    return tmp_path
+
+
+def test_split_by_source_and_date():
+    assert split_of({"id": "xwlb-20230530-1", "date": "20230530"}) == "train"
+    assert split_of({"id": "xwlb-20250101-1", "date": "20250101"}) == "dev"
+    assert split_of({"id": "xwlb-20260301-1", "date": "20260301"}) == ""
+    assert split_of({"id": "cnnewshub-1", "date": "20260601", "outlet": "联合早报"}) == "test"
+    assert split_of({"id": "cnnewshub-2", "date": "20260601", "outlet": "虎嗅网"}) == "train"
+    assert split_of({"id": "em-1", "date": "20170101", "outlet": ""}) == "train"
+    assert split_of({"id": "pages-000001", "date": ""}) == "test"
+
+
+def test_test_pool_holds_only_test_sources(corpora: Path):
+    pool = load_pool("test", corpora)
+    assert "pages-000001" in pool and "cnnewshub-虎嗅网-99" not in pool
+    assert set(load_pool("train", corpora)) == {"cnnewshub-虎嗅网-99"}
+
+
+def test_generated_gold_is_consistent_with_the_page(corpora: Path):
+    pages = generated_pages("test", 8, corpora)
+    seen = set()
+    for _spec, text, gold in pages:
+        flat = norm(text)
+        assert 1 <= len(gold["articles"]) <= 12
+        assert any(t.startswith("articles_") for t in gold["phenomena"])
+        for row in gold["articles"]:
+            assert row["title"] and norm(row["title"]) in flat
+            assert norm(row["first_sentence"]) in flat and norm(row["last_sentence"]) in flat
+            assert all(norm(c) in flat for c in row["captions"])
+            assert all(norm(n) in flat for n in row["byline_names"] if n != "新华社")
+            assert row["phenomena"]
+            seen.update(row["phenomena"])
+    assert {"headline_before", "headline_after"} <= seen
+    again = generated_pages("test", 8, corpora)
+    assert [p[1] for p in again] == [p[1] for p in pages]  # a seed gives the same page
+
+
+def test_render_records_every_phenomenon_it_prints():
+    items = {"a": _item(1), "b": _item(2), "c": _item(3)}
+    spec = {
+        "seed": 5,
+        "width": 12,
+        "column_breaks": 1.0,
+        "header": ["2026年6月3日 星期三", "第3版"],
+        "footer": ["责任编辑 张明远 美编 李晓红"],
+        "blocks": [
+            {
+                "type": "article",
+                "id": "a",
+                "headline": "after",
+                "kicker": "关注民生",
+                "subtitle": "——一线观察",
+                "byline": {"form": "staff", "names": ["王建国", "刘思雨"]},
+                "captions": [{"text": "项目建设现场。", "name": "陈海涛"}],
+                "top_note": "（上接第一版）",
+                "end_notes": ["（下转第三版）", "（赵文静参与采写）"],
+                "subheads": 1,
+            },
+            {"type": "article", "id": "b", "spaced": "all", "byline": {"form": "xinhua"}},
+            {"type": "briefs", "heading": "简讯", "items": [{"id": "c"}]},
+        ],
+    }
+    text, gold = render_page(spec, items)
+    a, b, c = gold["articles"]
+    assert text.index("（下转第三版）") < text.index("关注民生") < text.index("本报记者 王建国")
+    assert a["title"] == "关注民生 城市1水利工程建设取得新进展 ——一线观察"
+    assert a["continued_from"] == "（上接第一版）" and a["captions"] == ["项目建设现场。 陈海涛 摄"]
+    assert {
+        "headline_after",
+        "kicker",
+        "subtitle",
+        "caption",
+        "note_continued_on",
+        "end_note",
+        "subheads",
+        "byline_staff",
+    } <= set(a["phenomena"])
+    assert "城 市 2" in text and "spaced_all" in b["phenomena"] and b["byline_names"] == ["新华社"]
+    assert c["phenomena"] == ["brief"]
+    assert {"mixed_layout", "furniture", "column_break", "briefs"} <= set(gold["phenomena"])
+    assert max(len(line) for line in text.splitlines() if "第" in line and "段" in line) <= 12
+
+
+def test_space_out_and_byline_forms():
+    assert space_out("进出口25.47万亿元", "digits") == "进出口2 5 . 4 7万亿元"
+    assert space_out("会议召开", "all") == "会 议 召 开"
+    assert byline_parts({"form": "lead", "names": ["张三"]})[0] == "本报讯（记者 张三）"
+    assert byline_parts({"form": "lead", "names": ["张三"], "role": False})[0] == "本报讯（张三）"
+    assert (
+        byline_parts({"form": "staff", "names": ["张三", "李四"]})[1] == "本报记者 张三 通讯员 李四"
+    )
+    assert byline_parts({"form": "report", "names": ["张三"]})[2] == "（张三 报道）"
+
+
+def test_random_spec_spans_one_to_twelve_articles():
+    items = {
+        f"x{i}": {"id": f"x{i}", "title": f"标题{i}号新闻稿件", "body": "一。"} for i in range(20)
+    }
+    counts = set()
+    for seed in range(80):
+        spec = random_spec(seed, sorted(items), items)
+        n = sum(1 if b["type"] == "article" else len(b["items"]) for b in spec["blocks"])
+        counts.add(n)
+        assert 10 <= spec["width"] <= 22
+    assert min(counts) == 1 and max(counts) == 12
+
+
+GOLD = [
+    {
+        "title": "甲 标题",
+        "first_sentence": "甲一。",
+        "last_sentence": "甲二。",
+        "byline_names": ["张三"],
+        "captions": ["图。 王五 摄"],
+        "phenomena": ["headline_before"],
+    },
+    {
+        "title": "乙标题",
+        "first_sentence": "乙一。",
+        "last_sentence": "乙二。",
+        "byline_names": [],
+        "captions": [],
+        "phenomena": ["headline_after"],
+    },
+    {
+        "title": "丙标题",
+        "first_sentence": "丙一。",
+        "last_sentence": "丙二。",
+        "byline_names": ["李四"],
+        "captions": [],
+        "phenomena": ["headline_after"],
+    },
+]
+
+
+def test_metrics_on_known_predictions():
+    perfect = [
+        Article(title="甲标题", body="甲一。甲二。", byline="记者 张三", captions=["图。王五 摄"]),
+        Article(title="乙标题", body="乙一。乙二。"),
+        Article(title="丙标题", body="据新华社北京6月3日电丙一。丙二。", byline="李四"),
+    ]
+    s = score_page(perfect, GOLD)
+    assert (s["with_headline"], s["boundary_tp"], s["byline_hits"], s["caption_hits"]) == (
+        3,
+        3,
+        2,
+        1,
+    )
+    assert s["exact_count"]
+    # 乙 and 丙 merged under 乙's title; 甲 lost its byline and caption
+    merged = [
+        Article(title="甲标题", body="甲一。甲二。"),
+        Article(title="乙标题", body="乙一。乙二。丙一。丙二。"),
+    ]
+    m = score_page(merged, GOLD)
+    assert (m["with_headline"], m["headline_exact"], m["boundary_tp"]) == (2, 2, 2)
+    assert (m["byline_hits"], m["bylines"], m["caption_hits"]) == (0, 2, 0)
+    assert not m["exact_count"]
+    total = summarize([s, m])
+    assert total["with_headline"] == round(5 / 6, 3) and total["exact_count"] == 0.5
+    assert total["boundary_f1"] == round(2 * (5 / 5) * (5 / 6) / (1 + 5 / 6), 3)
+    tags = by_phenomenon([m], [["mixed_layout"]])
+    assert (
+        tags["headline_after"]["with_headline"] == 0.5 and tags["headline_after"]["articles"] == 2
+    )
+    assert tags["mixed_layout"]["articles"] == 3
+
+
+def test_a_note_taken_for_a_headline_is_no_match():
+    pred = [Article(title="（相关报道见第三版） 乙标题", body="乙一。乙二。")]
+    assert score_page(pred, GOLD[1:2])["with_headline"] == 0
+
+
+def test_hand_specs_use_test_sources_only():
+    specs = [json.loads(p.read_text("utf-8")) for p in sorted(HAND.glob("*.json"))]
+    assert len(specs) >= 10
+    for spec in specs:
+        blocks = [x for b in spec["blocks"] for x in (b["items"] if b["type"] == "briefs" else [b])]
+        assert blocks and all(b["id"].startswith(("cnnewshub-", "pages-")) for b in blocks)
+        assert not {"body", "title", "text"} & {k for b in blocks for k in b}  # ids, no text

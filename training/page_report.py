@@ -1,0 +1,86 @@
+"""Run a segmenter over page sets and write ``report.md`` and ``metrics.json``.
+
+Example::
+
+    from training.page_report import run_benchmark
+    print(run_benchmark({"hand-laid": hand_pages()}, Path("reports/pages"), seed_page=True))
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from nlp import paths
+from nlp.evaluation.pages import by_phenomenon, score_page, summarize, table
+from nlp.evaluation.segmentation import load_gold
+from nlp.segment import segment_page
+
+SPLIT_NOTE = (
+    "Test pages use only `other_outlets` items of 2026 from the foreign/wire feeds "
+    "(联合早报, RFI, DW, NYT, UN News, 日经, 朝鲜日报, WHO, RFA, FT) and `local_rare`; training "
+    "pages would use CCTV ≤ 2023 and the other `other_outlets` items (2016–2018 web news, 虎嗅 "
+    "and other domestic feeds); dev is CCTV 2024–2025. The seed page is evaluation only."
+)
+
+
+def seed_set() -> list[tuple[dict, str, dict]]:
+    """The seed page as a one-page set, its gold rows tagged ``seed``."""
+    rows = [dict(r, phenomena=["seed"]) for r in load_gold(paths.seed_gold())]
+    text = paths.seed_page().read_text(encoding="utf-8")
+    return [({"page_id": "seed"}, text, {"page_id": "seed", "phenomena": [], "articles": rows})]
+
+
+def evaluate_set(
+    pages, segment: Callable = segment_page
+) -> tuple[list[dict], list[list[str]], float]:
+    """Score ``segment`` on ``(spec, text, gold)`` pages: (page scores, page tags, seconds/page)."""
+    scores, tags, t0 = [], [], time.perf_counter()
+    for spec, text, gold in pages:
+        score = score_page(segment(text), gold["articles"])
+        score["page_id"] = spec.get("page_id", "")
+        scores.append(score)
+        tags.append(gold["phenomena"])
+    return scores, tags, (time.perf_counter() - t0) / max(1, len(pages))
+
+
+def run_benchmark(
+    sets: dict[str, list], out: Path, seed_page: bool = True, name: str = "rules"
+) -> str:
+    """Score the rules segmenter on each set, write ``out/report.md`` + ``metrics.json``.
+
+    Args:
+        sets: set name -> rendered pages ``(spec, text, gold)``.
+        out: the report folder (created).
+        seed_page: also score the seed page.
+        name: the segmenter's name in the report.
+
+    Returns:
+        The report's Markdown (also printed by ``python -m training.pages``).
+    """
+    if seed_page:
+        sets = dict(sets, **{"seed page": seed_set()})
+    overall, per_tag, pages, timing = {}, {}, {}, {}
+    for set_name, set_pages in sets.items():
+        scores, tags, sec = evaluate_set(set_pages)
+        overall[set_name] = summarize(scores)
+        per_tag[set_name] = by_phenomenon(scores, tags)
+        timing[set_name] = round(sec, 4)
+        pages[set_name] = [{k: v for k, v in s.items() if k != "rows"} for s in scores]
+    parts = [f"# Page benchmark: {name} segmenter", "", SPLIT_NOTE, "", "## Overall", ""]
+    parts += [table({f"{name} · {k}": v for k, v in overall.items()}), ""]
+    parts += ["Seconds per page: " + ", ".join(f"{k} {v}" for k, v in timing.items()), ""]
+    for set_name, tags in per_tag.items():
+        if set_name != "seed page":
+            parts += [f"## Per phenomenon · {set_name}", "", table(tags, "phenomenon"), ""]
+    report = "\n".join(parts)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.md").write_text(report, encoding="utf-8")
+    metrics = {"segmenter": name, "overall": overall, "per_phenomenon": per_tag}
+    metrics.update(seconds_per_page=timing, pages=pages)
+    (out / "metrics.json").write_text(
+        json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    return report

@@ -1,0 +1,233 @@
+"""A page benchmark of our own: real articles laid out as OCR'd newspaper pages, with gold.
+
+A page is a *spec*: article ids plus layout choices, drawn from ``random.Random(seed)`` by
+:func:`random_spec` or laid out by hand (``data/pages/hand/*.json``). The text is read from
+the corpora (:func:`nlp.paths.corpora_dir`) at run time and rendered by
+:func:`training.page_render.render_page`; no corpus text is stored in the repo.
+
+Split (by source and date, so no test article or source is ever seen in training):
+
+- ``test``: ``other_outlets`` items of 2026 from the foreign and wire feeds in
+  :data:`TEST_OUTLETS` (联合早报, RFI, DW, NYT, UN News, 日经, 朝鲜日报, WHO, RFA, FT), and all of
+  ``local_rare``. The hand-laid pages use only these.
+- ``train``: CCTV ``xwlb`` stories dated up to 2023-12-31, and every other ``other_outlets``
+  item (the 2016–2018 web news, 虎嗅, 少数派, A5 and the other domestic feeds).
+- ``dev``: CCTV stories of 2024–2025. CCTV items of 2026 are used nowhere.
+
+The seed page (``../shared/seeds/``, gold in ``data/seeds/``) is evaluation only.
+
+Example::
+
+    python -m training.pages --split test --n 60 --out reports/pages
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+from pathlib import Path
+
+from nlp import paths
+from training.page_render import body_paragraphs, render_page
+
+TEST_OUTLETS = frozenset(
+    ("联合早报", "联合早报 - 财经", "法广RFI中文", "德国之声中文网", "纽约时报中文网")
+    + ("联合国新闻 - 中文", "联合国新闻 - 综合", "日经中文网", "朝鲜日报中文")
+    + ("世界卫生组织 - 中文", "RFA自由亚洲", "FT中文网")
+)
+NAMES = (
+    "张明远 李晓红 王建国 刘思雨 陈海涛 赵文静 孙立新 周丽娜 吴振华 郑晓东 冯雪梅 何志强".split()
+)
+CAPTIONS = [
+    "图为活动现场。",
+    "工作人员为群众讲解政策。",
+    "志愿者在社区开展服务。",
+    "项目建设现场。",
+]
+KICKERS = ["聚焦高质量发展", "关注民生", "一线调研", "国际观察", "本报专访"]
+PLACES = ["北京", "上海", "郑州", "广州", "成都", "日内瓦", "柏林"]
+UNITS = ["市委党校", "省社会科学院", "市农业农村局", "某大学新闻学院"]
+CORPUS_FILES = ("xwlb.jsonl.gz", "other_outlets.jsonl.gz", "local_rare.jsonl")
+
+
+def split_of(item: dict) -> str:
+    """``train``, ``dev``, ``test`` or ``""`` (unused) for one corpus item (see module doc)."""
+    item_id, date = item.get("id", ""), item.get("date") or ""
+    if item_id.startswith("xwlb"):
+        return "train" if date <= "20231231" else "dev" if date < "2026" else ""
+    if "outlet" not in item:
+        return "test"  # local_rare: the only file without an outlet field
+    return "test" if date.startswith("2026") and item["outlet"] in TEST_OUTLETS else "train"
+
+
+def usable(item: dict) -> bool:
+    """Whether an item can go on a page: a real headline and a body of whole paragraphs."""
+    title = (item.get("title") or "").strip()
+    paras = body_paragraphs(item)
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in title)
+    return (
+        5 <= len(title) <= 30
+        and han >= 0.6 * len(title)
+        and "。" not in title
+        and (bool(paras) and sum(map(len, paras)) >= 120)
+    )
+
+
+def _read(path: Path):
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def load_pool(split: str, corpora_dir: Path | str | None = None) -> dict[str, dict]:
+    """Usable corpus items of one split, by id (files missing from the folder are skipped).
+
+    Args:
+        split: ``train``, ``dev`` or ``test``.
+        corpora_dir: the corpora folder (default :func:`nlp.paths.corpora_dir`).
+    """
+    folder = Path(corpora_dir or paths.corpora_dir())
+    pool = {}
+    for name in CORPUS_FILES:
+        if (name.startswith("xwlb") and split == "test") or not (folder / name).is_file():
+            continue
+        for item in _read(folder / name):
+            if split_of(item) == split and usable(item):
+                pool[item["id"]] = item
+    return pool
+
+
+def _byline(rng: random.Random) -> dict:
+    form = rng.choice(["lead", "lead", "staff", "reporter", "xinhua", "report", "none"])
+    names = rng.sample(NAMES, rng.choice([1, 1, 2, 3]))
+    out = {"form": form, "names": names[:2] if form != "staff" else names}
+    if form == "lead":
+        out["role"] = rng.random() < 0.7
+    if form == "xinhua":
+        out.update(place=rng.choice(PLACES), when=f"{rng.randint(1, 12)}月{rng.randint(1, 28)}日")
+        out["names"] = names[:1] if rng.random() < 0.6 else []
+    return out
+
+
+def _article_block(rng: random.Random, item: dict, headline: str) -> dict:
+    block = {"type": "article", "id": item["id"], "headline": headline, "byline": _byline(rng)}
+    block["paras"] = rng.randint(1, 6)
+    if rng.random() < 0.2:
+        block["kicker"] = rng.choice(KICKERS)
+    if rng.random() < 0.2:
+        block["subtitle"] = "——" + rng.choice(["记", "访", "探访", "聚焦"]) + item["title"][:8]
+    style = rng.random()
+    if style < 0.2:
+        block["wrap"] = True
+    elif style < 0.3:
+        block["spaced"] = "digits" if any(c.isdigit() for c in item["title"]) else "all"
+    if rng.random() < 0.3:
+        where = rng.choice(["after_headline", "in_body"])
+        caps = rng.sample(CAPTIONS, rng.choice([1, 1, 2]))
+        block["captions"] = [{"text": c, "name": rng.choice(NAMES), "where": where} for c in caps]
+    if rng.random() < 0.15:
+        block["top_note"] = "（上接第一版）"
+    notes = []
+    if rng.random() < 0.15:
+        notes.append(rng.choice(["（下转第三版）", "（相关报道见第三版）", "（下转第二版）"]))
+    if rng.random() < 0.2:
+        notes.append(
+            rng.choice(
+                [
+                    f"（{'、'.join(rng.sample(NAMES, 2))}参与采写）",
+                    f"（作者单位：{rng.choice(UNITS)}）",
+                    f"（本文来源：{rng.choice(['人民网', '新华网', '本报客户端'])}）",
+                ]
+            )
+        )
+    if notes:
+        block["end_notes"] = notes
+    if rng.random() < 0.15 and block["paras"] >= 3:
+        block["subheads"] = rng.randint(1, 2)
+    return block
+
+
+def random_spec(seed: int, pool_ids: list[str], items: dict[str, dict]) -> dict:
+    """Draw one page spec: 1–12 articles, layout per article, furniture, width and breaks.
+
+    Args:
+        seed: the page's seed (``random.Random(seed)``); the same seed and pool give the same spec.
+        pool_ids: the ids to draw articles from (sorted, for reproducibility).
+        items: the items by id.
+
+    Returns:
+        A spec for :func:`training.page_render.render_page`.
+    """
+    rng = random.Random(seed)
+    n = rng.choice([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+    ids = rng.sample(pool_ids, min(n, len(pool_ids)))
+    layout = rng.choice(["before", "after", "mixed"])
+    blocks: list[dict] = []
+    while ids:
+        if len(ids) >= 3 and rng.random() < 0.06:
+            k = rng.randint(2, min(4, len(ids)))
+            brief = [{"id": i, "byline": _byline(rng)} for i in ids[:k]]
+            blocks.append(
+                {"type": "briefs", "heading": rng.choice(["简讯", "本地快讯"]), "items": brief}
+            )
+            ids = ids[k:]
+            continue
+        head = layout if layout != "mixed" else rng.choice(["before", "after"])
+        blocks.append(_article_block(rng, items[ids.pop(0)], head))
+    spec = {"page_id": f"gen-{seed}", "seed": seed, "width": rng.randint(10, 22), "blocks": blocks}
+    spec["column_breaks"] = rng.choice([0.0, 0.3, 0.6])
+    if rng.random() < 0.6:
+        month, day = rng.randint(1, 12), rng.randint(1, 28)
+        spec["header"] = [
+            f"2026年{month}月{day}日 星期{rng.choice('一二三四五六日')}",
+            f"第{rng.randint(2, 16)}版",
+        ]
+        spec["footer"] = [f"责任编辑 {rng.choice(NAMES)} 美编 {rng.choice(NAMES)}"]
+    return spec
+
+
+def generated_pages(split: str, n: int, corpora_dir=None, first_seed: int = 0):
+    """``n`` rendered pages ``(spec, text, gold)`` of one split (seeds ``first_seed …``)."""
+    items = load_pool(split, corpora_dir)
+    ids = sorted(items)
+    if not ids:
+        raise FileNotFoundError(f"no usable {split} items in the corpora")
+    out = []
+    for seed in range(first_seed, first_seed + n):
+        spec = random_spec(seed, ids, items)
+        out.append((spec, *render_page(spec, items)))
+    return out
+
+
+def hand_pages(folder: Path | None = None, corpora_dir=None):
+    """The hand-laid page specs (``data/pages/hand/*.json``), rendered: ``(spec, text, gold)``."""
+    folder = folder or paths.data_dir() / "pages" / "hand"
+    specs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    items = load_pool("test", corpora_dir)
+    return [(s, *render_page(s, items)) for s in specs]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Score the rules segmenter on generated, hand-laid and seed pages; write the report."""
+    from training.page_report import run_benchmark
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    ap.add_argument("--n", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=0, help="first page seed")
+    ap.add_argument("--out", type=Path, default=paths.reports_dir() / "pages")
+    args = ap.parse_args(argv)
+    sets = {f"generated {args.split}": generated_pages(args.split, args.n, first_seed=args.seed)}
+    hand = paths.data_dir() / "pages" / "hand"
+    if args.split == "test" and hand.is_dir():
+        sets["hand-laid"] = hand_pages(hand)
+    print(run_benchmark(sets, args.out, seed_page=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
