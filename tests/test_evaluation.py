@@ -195,3 +195,111 @@ def test_harness_below_threshold_names_the_set():
     results = [{"model": "finetuned", "data": "test", "macro_f1": 0.7}]
     assert harness.below_threshold(results, 0.8) == ["test: macro-F1 0.700 < 0.800"]
     assert harness.below_threshold(results, 0.7) == []
+
+
+# Out-of-domain summary sets (nlp.evaluation.summary_sets) and their report (training.ood_report).
+
+OUTLET_ROWS = [
+    {"id": "em-1", "source": "liuhuanyong/EventMonitor@70ae", "outlet": "新京报", "date": "2017",
+     "title": "南方周末 - 杭州保姆纵火案中止审理",
+     "body": "（原标题：杭州保姆纵火案因管辖权异议中止审理）\n" + "杭州保姆纵火案今日开庭。" * 8},
+    {"id": "hub-1", "source": "enxpower/cn-news-hub@a0", "outlet": "虎嗅网", "date": "2026",
+     "title": "A股又现天价离婚案", "body": "A股再现天价离婚。" * 10},
+    {"id": "hub-2", "source": "enxpower/cn-news-hub@a0", "outlet": "联合早报", "date": "2026",
+     "title": "大埔火灾听证会结束", "body": "香港大埔宏福苑火灾独立委员会完成听证会。" * 5},
+    {"id": "hub-3", "source": "enxpower/cn-news-hub@a0", "outlet": "未知", "date": "2026",
+     "title": "不在任何组", "body": "正文" * 40},
+    {"id": "hub-4", "source": "enxpower/cn-news-hub@a0", "outlet": "虎嗅网", "date": "2026",
+     "title": "正文太短", "body": "短"},
+]  # fmt: skip
+
+
+def _write_jsonl(path, rows):
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    return path
+
+
+def test_outlet_sets_group_clean_and_drop(tmp_path):
+    from nlp.evaluation.summary_sets import outlet_sets
+
+    sets = outlet_sets(_write_jsonl(tmp_path / "o.jsonl.gz", OUTLET_ROWS))
+    assert {k: [it["id"] for it in v] for k, v in sets.items()} == {
+        "event_web": ["em-1"], "tech_business": ["hub-1"], "overseas": ["hub-2"]
+    }  # fmt: skip
+    event = sets["event_web"][0]
+    assert event["reference"] == "杭州保姆纵火案中止审理"
+    assert event["source"].startswith("杭州保姆纵火案今日开庭") and "原标题" not in event["source"]
+    assert event["split"] in ("dev", "test")
+
+
+def test_clean_headline_cuts_suffixes_prefixes_and_original_title():
+    from nlp.evaluation.summary_sets import clean_headline
+
+    assert clean_headline("华为发布新机 - cnBeta.COM") == "华为发布新机"
+    assert clean_headline("华为发布新机_新浪科技") == "华为发布新机"
+    assert clean_headline("具透 | iOS 27 首个公开测试版来了") == "iOS 27 首个公开测试版来了"
+    assert clean_headline("中兴的2017（原标题：中兴被罚）") == "中兴的2017"
+    assert clean_headline("全市小麦保险理赔工作推进会召开") == "全市小麦保险理赔工作推进会召开"
+
+
+def test_split_and_sample_are_fixed_by_the_id_not_the_order():
+    from nlp.evaluation.summary_sets import sample, split_of
+
+    items = [{"id": f"x-{i}"} for i in range(50)]
+    splits = [split_of(it["id"]) for it in items]
+    assert set(splits) == {"dev", "test"} and splits == [split_of(f"x-{i}") for i in range(50)]
+    first = [it["id"] for it in sample(items, 10)]
+    assert [it["id"] for it in sample(items[::-1], 10)] == first
+    assert [it["id"] for it in sample(items, 10, seed=1)] != first
+    assert len(sample(items, 0)) == 50
+
+
+def test_seed_page_set_has_the_gold_headlines():
+    from nlp.evaluation.summary_sets import seed_page_set
+
+    items = seed_page_set()
+    refs = [it["reference"] for it in items]
+    assert len(items) >= 8 and "全市小麦保险理赔工作推进会召开" in refs
+    assert all(it["split"] == "test" and it["source"] for it in items)
+
+
+def test_first_clause_baseline():
+    from nlp.evaluation.summarization import first_clause
+
+    assert first_clause("5月30日，全市小麦保险理赔工作推进会召开，会议要求。") == (
+        "5月30日，全市小麦保险理赔工作推进会召开"
+    )
+    assert first_clause("全市召开防汛工作会议，部署防汛。下一句。") == "全市召开防汛工作会议"
+    assert first_clause("长" * 50 + "。") == "长" * 30
+
+
+def test_run_sets_writes_tables_and_samples(tmp_path, monkeypatch):
+    from training import ood_report
+    from training.evaluate_summarizer import main as evaluate_main
+
+    rows = _write_jsonl(tmp_path / "o.jsonl.gz", OUTLET_ROWS)
+
+    def fake_build(names, split, n):
+        from nlp.evaluation.summary_sets import outlet_sets
+
+        return {k: v for k, v in outlet_sets(rows).items() if k in names}
+
+    monkeypatch.setattr(ood_report, "build_sets", fake_build)
+    monkeypatch.setattr(
+        "training.evaluate_summarizer.shipped_summarizer", lambda bulk=False: LeadSummarizer()
+    )
+    report = evaluate_main(["--sets", "event_web,overseas", "--model", "--bootstrap", "0",
+                            "--out", str(tmp_path / "rep")])  # fmt: skip
+    assert set(report["sets"]) == {"event_web", "overseas"}
+    res = report["sets"]["overseas"]["results"]
+    assert set(res) == {"lead1", "first_clause", "model"} and "defect_scope" in res["model"]
+    md = (tmp_path / "rep" / "metrics.md").read_text("utf-8")
+    assert "| overseas | first_clause |" in md and "invented %" in md
+    samples = (tmp_path / "rep" / "samples.md").read_text("utf-8")
+    assert "## event_web" in samples and "reference: 杭州保姆纵火案中止审理" in samples
+    with pytest.raises(SystemExit):
+        ood_report.wanted_sets("cctv,nope")

@@ -330,3 +330,80 @@ def test_bootstrap_interval_brackets_the_mean_and_is_reproducible():
     assert bootstrap_ci(values, n_boot=500, seed=1) == [low, high]
     with pytest.raises(ValueError):
         bootstrap_ci([], n_boot=10)
+
+
+# Defect checks on summaries (nlp.evaluation.defects): positive and negative cases each.
+
+
+def test_invented_items_flags_names_and_numbers_absent_from_the_source():
+    from nlp.evaluation.defects import invented_items
+
+    source = "区委书记杨惠主持会议，全市投资3亿元，6月23日开工。"
+    assert invented_items("杨惠打:用好服务用好企业", source) == ["杨惠打"]
+    assert invented_items("全市投资5亿元", source) == ["5"]
+    assert invented_items("7月23日开工", source) == ["7"]
+    assert invented_items("杨惠:全市投资3亿元", source) == []
+    assert invented_items("6月23日开工", source) == []
+
+
+def test_scope_mismatch_flags_a_level_the_source_contradicts():
+    from nlp.evaluation.defects import scope_mismatch
+
+    city = "5月30日，全市小麦保险理赔工作推进会召开。许昌市公安局组织观摩，市政府通报。"
+    assert scope_mismatch("全国小麦保险理赔工作推进会召开", city) == ["全国"]
+    assert scope_mismatch("许昌公安部开展观摩", city) == ["公安部"]
+    assert scope_mismatch("国务院通报小麦理赔", city) == ["国务院"]
+    assert scope_mismatch("全市小麦保险理赔工作推进会召开", city) == []
+    assert scope_mismatch("许昌市公安局部署观摩", city) == []
+    # no contradicting word in the source: nothing to disagree with
+    assert scope_mismatch("全国防汛工作会议召开", "防汛工作会议召开") == []
+
+
+def test_repeated_piece_flags_back_to_back_repeats_of_two_or_more_characters():
+    from nlp.evaluation.defects import repeated_piece
+
+    assert repeated_piece("华锐风电龙头龙头被解职") == ["龙头"]
+    assert repeated_piece("推进推进推进改革") == ["推进"]
+    assert repeated_piece("王川:通关内乐模式头头") == []
+    assert repeated_piece("2020年全市经济平稳") == []
+    assert repeated_piece("龙头企业带动龙头产业") == []
+
+
+def test_empty_and_length_checks():
+    from nlp.evaluation.defects import bad_length, is_empty
+
+    assert is_empty("") and is_empty(" \n") and not is_empty("防汛")
+    assert bad_length("防汛会议召开") and bad_length("长" * 31) and bad_length("")
+    assert not bad_length("全市防汛工作会议召开") and not bad_length("长" * 30)
+    assert not bad_length("长" * 8)
+
+
+def test_dateline_or_byline_flags_datelines_and_bylines_only():
+    from nlp.evaluation.defects import dateline_or_byline
+
+    assert dateline_or_byline("本报南京6月23日电 （记者姚雪青）电子是否“可分”") == [
+        "本报南京6月23日电",
+        "（记者姚雪青）",
+    ]
+    assert dateline_or_byline("新华社北京7月1日电 国务院召开常务会议") == ["新华社北京7月1日电"]
+    assert dateline_or_byline("正义网北京7月2日电(记者徐盈雁)杭州批捕") != []
+    assert dateline_or_byline("本报讯 全市防汛") == ["本报讯"]
+    assert dateline_or_byline("全市小麦保险理赔工作推进会召开") == []
+    assert dateline_or_byline("记者节座谈会在京召开") == []
+    assert dateline_or_byline("6月23日全省防汛会议召开") == []
+
+
+def test_summary_defects_and_rates_over_a_set():
+    from nlp.evaluation.defects import defect_rates, flagged, summary_defects
+
+    source = "5月30日，全市小麦保险理赔工作推进会召开。"
+    found = summary_defects("全国小麦保险理赔工作推进会召开", source)
+    assert flagged(found) == ["scope: 全国"]
+    assert flagged(summary_defects("全市小麦保险理赔工作推进会召开", source)) == []
+    rates = defect_rates(
+        ["全市小麦保险理赔工作推进会召开", "", "龙头龙头企业发展壮大"], [source] * 3
+    )
+    assert rates["empty"] == pytest.approx(1 / 3) and rates["length"] == pytest.approx(1 / 3)
+    assert rates["repeated"] == pytest.approx(1 / 3) and rates["any"] == pytest.approx(2 / 3)
+    with pytest.raises(ValueError):
+        defect_rates(["a"], [])

@@ -18,11 +18,18 @@ With ``--model`` (``--bulk``) the shipped summariser (with the bulk-run decoding
 :func:`nlp.pipeline.default_summarizer`, anything :func:`nlp.evaluation.summarization.generate`
 accepts.
 
+With ``--sets all`` (or a comma list of ``cctv`` and the names of
+:data:`nlp.evaluation.summary_sets.SET_NAMES`) the out-of-domain sets are scored too, each on a
+fixed sample of ``--sample`` items of ``--ood-split``, with Lead-1, the first-clause baseline
+(:func:`nlp.evaluation.summarization.first_clause`) and the defect rates of
+:mod:`nlp.evaluation.defects`; ``samples.md`` shows ten items per set (:mod:`training.ood_report`).
+
 Usage::
 
     python -m training.prepare_summaries          # once, writes the pairs
     python -m training.evaluate_summarizer        # baselines on test → reports/summarizer/
     python -m training.evaluate_summarizer --model --limit 500
+    python -m training.evaluate_summarizer --model --bulk --sets all --sample 100 --limit 300
 """
 
 from __future__ import annotations
@@ -154,12 +161,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--n-chars", type=int, default=0, help="first-N length (0: dev median)")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples")
+    parser.add_argument(
+        "--sets", default="", help="'all' or comma list: cctv and out-of-domain set names"
+    )
+    parser.add_argument("--sample", type=int, default=200, help="items per out-of-domain set")
+    parser.add_argument(
+        "--ood-split", default="test", choices=("dev", "test", "all"), help="out-of-domain split"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> dict:
     """Score baselines (and the model with ``--model``); write metrics.json and metrics.md."""
     args = parse_args(argv)
+    if args.sets:
+        from training.ood_report import run_sets
+
+        return run_sets(args)
     pairs = load_split(args.split, args.data_dir)
     if args.limit:
         pairs = pairs[: args.limit]

@@ -3,7 +3,9 @@
 Character ROUGE-1/2/L (:func:`nlp.evaluation.metrics.rouge_chars`, ×100, with a bootstrap
 95% interval for ROUGE-L), the share of numbers and named entities of the summary found
 verbatim in the article (:func:`nlp.evaluation.entities.corpus_faithfulness`), the share of
-summaries with a repeated character 3-gram, of empty ones, and their mean length.
+summaries with a repeated character 3-gram, of empty ones, their mean length, and the share
+with each defect of :mod:`nlp.evaluation.defects` (``defect_invented``, ``defect_scope`` ...).
+:func:`first_clause` is the first-clause baseline.
 
 Example:
     >>> ev = SummarizationEvaluator(["武汉市投资3亿元建设水网。"], ["武汉投资3亿元"],
@@ -14,18 +16,48 @@ Example:
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
 import numpy as np
 
 from nlp.evaluation.base import Evaluator, Progress
+from nlp.evaluation.defects import defect_rates
 from nlp.evaluation.entities import corpus_faithfulness
 from nlp.evaluation.metrics import bootstrap_ci, rouge_chars
 
 
 def _as_text(result) -> str:
     return result if isinstance(result, str) else result.summary
+
+
+_CLAUSE_END_RE = re.compile(r"[，,；;：:。！？!?]")
+
+
+def first_clause(body: str, max_chars: int = 30, min_chars: int = 8) -> str:
+    """The first-clause baseline: the lead sentence of ``body`` cut at its first clause end
+    (，；：。！？) within ``max_chars`` characters; a clause shorter than ``min_chars`` (a date,
+    ``5月30日``) takes the next one with it while the result stays within ``max_chars``, and a
+    first clause longer than ``max_chars`` is cut there.
+
+    Example:
+        >>> first_clause("5月30日，全市小麦保险理赔工作推进会召开，会议要求……")
+        '5月30日，全市小麦保险理赔工作推进会召开'
+        >>> first_clause("全市小麦保险理赔工作推进会召开。")
+        '全市小麦保险理赔工作推进会召开'
+    """
+    from nlp.text import split_sentences
+
+    sentences = [s.strip() for s in split_sentences(body or "") if s.strip()]
+    lead = "".join((sentences[0] if sentences else (body or "")).split())
+    ends = [m.start() for m in _CLAUSE_END_RE.finditer(lead)] + [len(lead)]
+    out = lead[: ends[0]][:max_chars]
+    for end in ends[1:]:
+        if len(out) >= min_chars or end > max_chars:
+            break
+        out = lead[:end]
+    return out
 
 
 def generate(model, sources: list[str]) -> list[str]:
@@ -68,7 +100,8 @@ def summary_metrics(
     Returns:
         ``{"n", "rouge1", "rouge2", "rougeL", "rougeL_ci95_low", "rougeL_ci95_high",
         "faithful_share", "faithful_share_macro", "number_share", "entity_share", "checked",
-        "repeated_ngram_rate", "empty_rate", "mean_chars"}``; ROUGE in 0–100, shares in 0–1
+        "repeated_ngram_rate", "empty_rate", "mean_chars"}`` and ``defect_<name>`` for each
+        rate of :func:`nlp.evaluation.defects.defect_rates` (``defect_any``: any defect); ROUGE in 0–100, shares in 0–1
         (``None`` where nothing could be checked).
     """
     preds, refs, sources = list(preds), list(refs), list(sources)
@@ -93,6 +126,7 @@ def summary_metrics(
     out["repeated_ngram_rate"] = faith["repeated_ngram_rate"]
     out["empty_rate"] = float(np.mean([not p.strip() for p in preds]))
     out["mean_chars"] = float(np.mean([len(p) for p in preds]))
+    out.update({f"defect_{k}": v for k, v in defect_rates(preds, sources).items()})
     return out
 
 
