@@ -344,3 +344,73 @@ def test_segmentation_time_grows_linearly(seed_text):
     large, n_large = min(timed(32) for _ in range(2))
     assert n_small == 36 and n_large == 288
     assert large / small < 8 * 2.5  # 8x the text; quadratic work would be ~64x
+
+
+# ---------------------------------------------------------------- notes, furniture, wire leads
+
+NOTED_PAGE = """全市小麦保险理赔工作推进会召开
+
+本报讯（记者 武芳）5月30日，全市小麦保险理赔工作推进会召开，副市长赵鹏出席会议并讲话。会议要求各承保公司及早行动，深入田间地头，提前摸清受灾情况。
+
+（任海鹏、龙喜涛参与采写）
+
+（相关报道见第三版）
+
+石梁河开展巡河调研
+
+本报讯（记者 王金伟）5月30日，石梁河市级河湖长李选才带领市河长办、市水利局负责同志到禹州市石梁河开展巡河调研工作，实地察看水情水质。
+
+（本文来源：人民网）
+
+（张明远 李晓红 报道）
+"""
+
+
+def test_end_notes_and_cross_references_stay_with_the_article_before():
+    arts = segment_page(NOTED_PAGE)
+    assert [a.title for a in arts] == ["全市小麦保险理赔工作推进会召开", "石梁河开展巡河调研"]
+    assert arts[0].body.endswith(
+        "提前摸清受灾情况。\n（任海鹏、龙喜涛参与采写）\n（相关报道见第三版）"
+    )
+    assert arts[1].body.endswith("实地察看水情水质。\n（本文来源：人民网）")
+    assert arts[1].byline == "记者 王金伟 张明远 李晓红 报道"
+
+
+FURNISHED_PAGE = """2026年6月3日 星期三
+第1版 要闻
+
+全市小麦保险理赔工作推进会召开
+
+本报讯（记者 武芳）5月30日，全市小麦保险理赔工作推进会召开，副市长赵鹏出席会议并讲话。会议要求各承保公司及早行动，深入田间地头，提前摸清受灾情况。
+
+石梁河开展巡河调研
+
+本报讯（记者 王金伟）5月30日，石梁河市级河湖长李选才带领市河长办、市水利局负责同志到禹州市石梁河开展巡河调研工作，实地察看水情水质。
+
+责任编辑 王建国 美编 冯雪梅
+本版责编：刘思雨 校对：陈海涛
+"""
+
+
+def test_page_furniture_is_dropped():
+    arts = segment_page(FURNISHED_PAGE)
+    assert [a.title for a in arts] == ["全市小麦保险理赔工作推进会召开", "石梁河开展巡河调研"]
+    assert arts[1].body.endswith("实地察看水情水质。")
+    assert not any(w in a.body + a.byline for a in arts for w in ("星期", "第1版", "责编", "美编"))
+
+
+def test_wire_dateline_leads_are_bylines_even_when_wrapped():
+    page = (
+        "上半年我国冷链物流市场规模持续扩大\n\n"
+        "据新华社郑州1月8日电（记者 冯\n雪梅）中国物流与采购联合会日前公布的数据显示，"
+        "上半年冷链物流市场规模持续扩大。\n\n"
+        "联合国贸发会发布报告\n\n"
+        "新华社日内瓦12月1 2日电 联合国贸易和发展会议12日发布报告，全球贸易保持增长。\n"
+    )
+    arts = segment_page(page)
+    assert [a.byline for a in arts] == [
+        "新华社郑州1月8日电（记者 冯雪梅）",
+        "新华社日内瓦12月1 2日电",
+    ]
+    assert arts[0].body.startswith("中国物流与采购联合会日前公布")
+    assert arts[1].body.startswith("联合国贸易和发展会议12日发布报告")

@@ -8,7 +8,17 @@ from dataclasses import dataclass
 
 from nlp.segment.boundaries import Body, Group, Likelihood, grams
 from nlp.segment.config import SegmentConfig
-from nlp.segment.lines import BYLINE, CAPTION, HEAD, KICKER, SUBHEAD, SUBTITLE, Line, han_len
+from nlp.segment.lines import (
+    BYLINE,
+    CAPTION,
+    HEAD,
+    KICKER,
+    SUBHEAD,
+    SUBTITLE,
+    WIRE_LEAD_RE,
+    Line,
+    han_len,
+)
 from nlp.text import join_wrapped_lines
 from nlp.types import Article
 
@@ -174,10 +184,17 @@ def assemble(units: list[Body | Group], cfg: SegmentConfig) -> list[SegmentedArt
         title = " ".join(_head_text(b) for b in blocks)
         extra = extras.get(id(unit), [])
         bylines = [ln.text for ln in extra if ln.kind == BYLINE]
+        body = _body_text(unit)
+        wire = WIRE_LEAD_RE.match(body)  # matched once joined: the dateline may wrap
+        if wire and not unit.lead_byline:
+            unit.lead_byline = wire.group(1).strip()
+            body = body[wire.end() :]
         if unit.lead_byline:
             bylines.append(unit.lead_byline)
+        if unit.end_byline:
+            bylines.append(unit.end_byline)
         captions = [ln.text for ln in extra if ln.kind == CAPTION] + unit.captions
-        body = _body_text(unit)
+        body = "\n".join(p for p in [body, *unit.notes] if p)
         if not (title or body or bylines or captions):
             continue
         art = Article(title=title, body=body, byline=" ".join(bylines), captions=captions)

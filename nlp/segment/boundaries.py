@@ -15,11 +15,13 @@ from nlp.segment.lines import (
     CAPTION,
     CONT_END_RE,
     CONT_START_RE,
+    END_BYLINE_RE,
     HEAD,
     HEADISH,
     KICKER,
     LEAD_RE,
     MARKER,
+    NOTE,
     SUBHEAD,
     SUBTITLE,
     Line,
@@ -78,6 +80,8 @@ class Body:
     continued_from: str = ""
     continued_to: str = ""
     captions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # end notes and cross-references
+    end_byline: str = ""  # （… 报道） under the body
     marked: bool = False  # opened by 本报讯, an agency dateline or （上接…）
 
     def text(self) -> str:
@@ -164,7 +168,7 @@ def split_units(lines: list[Line], cfg: SegmentConfig, width) -> list[Body | Gro
 
     def close_body() -> None:
         nonlocal current
-        if current.lines or current.captions or current.lead_byline:
+        if current.lines or current.captions or current.lead_byline or current.notes:
             units.append(current)
         current = Body()
         before_parts.clear()
@@ -193,7 +197,9 @@ def split_units(lines: list[Line], cfg: SegmentConfig, width) -> list[Body | Gro
                         before_parts.append(g.text)
             i = j
             continue
-        if ln.kind == MARKER:
+        if ln.kind == NOTE:
+            _add_note(ln.text, current if current.lines else _last_body(units, current))
+        elif ln.kind == MARKER:
             m = CONT_START_RE.match(ln.text)
             if m:
                 close_body()
@@ -222,6 +228,22 @@ def split_units(lines: list[Line], cfg: SegmentConfig, width) -> list[Body | Gro
         i += 1
     close_body()
     return units
+
+
+def _last_body(units: list[Body | Group], current: Body) -> Body:
+    """The body an end note after ``current`` belongs to: the last one collected, unless a
+    headline group came after it (then the note opens ``current``)."""
+    if units and isinstance(units[-1], Body):
+        return units[-1]
+    return current
+
+
+def _add_note(text: str, body: Body) -> None:
+    m = END_BYLINE_RE.match(text)
+    if m:
+        body.end_byline = " ".join(b for b in (body.end_byline, m.group(1)) if b)
+    else:
+        body.notes.append(text)
 
 
 def _strip_lead(text: str, body: Body) -> str:

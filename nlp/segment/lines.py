@@ -24,7 +24,36 @@ _PAGE = r"第?\s*([0-9一二三四五六七八九十〇A-Za-z]{1,4})\s*版"
 CONT_START_RE = re.compile(rf"^[（(]\s*(?:上接|接上){_PAGE}\s*[）)]\s*")
 CONT_END_RE = re.compile(rf"\s*[（(]\s*(?:下转|转下|下接){_PAGE}\s*[）)]$")
 LEAD_RE = re.compile(r"^本报(?:讯|[^\s，。]{1,12}讯)\s*(?:[（(]([^（）()，。]{1,30})[）)])?\s*")
-_AGENCY_RE = re.compile(r"^(?:新华社|中新社|中新网|人民网|新华网|央视网)[^，。]{0,20}[电讯]")
+_AGENCIES = r"(?:新华社|中新社|中新网|人民网|新华网|央视网)"
+_AGENCY_RE = re.compile(rf"^据?{_AGENCIES}[^，。]{{0,20}}[电讯]")
+# a wire dateline with its date, then optionally its reporters: 据新华社北京6月3日电（记者 …）
+WIRE_LEAD_RE = re.compile(
+    rf"^据?\s*({_AGENCIES}\s*[^\s\d，。（）()]{{0,10}}?\s*(?:\d\s?\d?\s*月\s*)?\d\s?\d?\s*日\s*电"
+    r"(?:\s*[（(][^（）()，。]{1,30}[）)])?)\s*"
+)
+# end notes and cross-references printed under an article: they belong to the article before
+NOTE_RE = re.compile(
+    r"^[（(]\s*(?:[^（）()]{1,40}参与采写|(?:本文)?来源\s*[:：][^（）()]{1,40}"
+    r"|作者(?:单位|系|为)\s*[:：]?[^（）()]{1,40}|(?:相关|更多)?(?:报道|新闻|评论)?(?:详?见|请看)"
+    rf"{_PAGE}[^（）()]{{0,8}})\s*[）)]$"
+)
+# a reporters' credit after the body: （张明远 李晓红 报道）
+END_BYLINE_RE = re.compile(rf"^[（(]\s*((?:[{HAN_CLASS}·]{{2,4}}[\s、]*){{1,4}}报道)\s*[）)]$")
+_DATE = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+_FURNITURE_RES = (
+    # date line of a page header: 2026年6月3日 星期三 (a 版次 or 农历 date may follow)
+    re.compile(
+        rf"^(?:[{HAN_CLASS}]{{2,8}}\s+)?{_DATE}(?:\s*星期[一二三四五六日天])?"
+        rf"(?:\s*(?:农历[{HAN_CLASS}]{{2,8}}|{_PAGE}))*$"
+    ),
+    # 版次 line: 第1版 要闻
+    re.compile(rf"^{_PAGE}(?:(?:\s*[:：]\s*|\s+)[{HAN_CLASS}]{{1,6}})?$"),
+    # editors' line: 责任编辑 王建国 美编 冯雪梅 / 本版责编：… 校对：…
+    re.compile(
+        rf"^(?:(?:本版)?(?:责任编辑|责编|美编|校对|版式设计|版式|值班编辑|编辑|制图|排版)"
+        rf"\s*[:：]?\s*[{HAN_CLASS}·]{{2,4}}(?:[\s、]+[{HAN_CLASS}·]{{2,4}})*\s*){{1,6}}$"
+    ),
+)
 _CAPTION_START_RE = re.compile(r"^(?:图为|▲|△|图\s*[:：]|（图[^）]{0,10}）)")
 _SEPARATOR_RE = re.compile(r"^[ \t]*(?:[-=*_~＊＝—－·•][ \t]*){3,}$|\f", re.MULTILINE)
 _MULTI_BLANK_RE = re.compile(r"\n[^\S\n]*\n(?:[^\S\n]*\n)+")
@@ -32,7 +61,7 @@ _SINGLE_BLANK_RE = re.compile(r"\n[^\S\n]*\n")
 _SENT_PUNCT_RE = re.compile(r"[。；;]")
 _HAN_RE = re.compile(f"[{HAN_CLASS}]")
 
-BODY, HEAD, SUBTITLE, BYLINE, CAPTION, MARKER, KICKER, SUBHEAD = (
+BODY, HEAD, SUBTITLE, BYLINE, CAPTION, MARKER, KICKER, SUBHEAD, NOTE = (
     "body",
     "head",
     "subtitle",
@@ -41,6 +70,7 @@ BODY, HEAD, SUBTITLE, BYLINE, CAPTION, MARKER, KICKER, SUBHEAD = (
     "marker",
     "kicker",
     "subhead",
+    "note",
 )
 HEADISH = {HEAD, SUBTITLE, BYLINE, CAPTION}
 
@@ -80,6 +110,8 @@ def _classify(line: str, cfg: SegmentConfig, alone: bool = False) -> tuple[str, 
         return (MARKER, True) if not rest else (BODY, True)
     if CONT_END_RE.fullmatch(line):
         return MARKER, False
+    if NOTE_RE.match(line) or END_BYLINE_RE.match(line):
+        return NOTE, False
     if LEAD_RE.match(line) or _AGENCY_RE.match(line):
         return BODY, True
     if is_byline(line):
@@ -93,6 +125,18 @@ def _classify(line: str, cfg: SegmentConfig, alone: bool = False) -> tuple[str, 
     if _is_headline_like(line, cfg, allow_comma=alone):
         return HEAD, False
     return BODY, False
+
+
+def is_furniture(line: str) -> bool:
+    """True for a page-furniture line: a header date (``2026年6月3日 星期三``), a 版次 line
+    (``第1版 要闻``) or the editors' line (``责任编辑 王建国 美编 冯雪梅``).
+
+    Example:
+        >>> is_furniture("本版责编：王建国 校对：冯雪梅"), is_furniture("第1版开出新局")
+        (True, False)
+    """
+    line = line.strip()
+    return len(line) <= 60 and any(r.match(line) for r in _FURNITURE_RES)
 
 
 def hard_chunks(text: str) -> list[str]:
@@ -124,6 +168,8 @@ def classified_lines(chunk: str, cfg: SegmentConfig) -> list[Line]:
     evidently wrapped body lines."""
     blocks: list[list[str]] = [[]]
     for line in clean_text(chunk, join_lines=False).split("\n"):
+        if line and is_furniture(line):
+            continue  # dropped, and it neither splits nor joins blocks
         if line:
             blocks[-1].append(line)
         elif blocks[-1]:
