@@ -327,11 +327,15 @@ def iter_records(
 # ---------------------------------------------------------------------------- plain JSONL
 
 
-def read_jsonl(path: str | Path) -> list[dict]:
-    """The objects of a small JSONL file we wrote (labels, gold, manifests); blank lines
-    skipped. Raises ``ValueError`` naming the line for a line that is not a JSON object."""
-    rows = []
-    with open(path, encoding="utf-8") as f:
+def iter_jsonl(path: str | Path) -> Iterator[dict]:
+    """The objects of a JSONL file of ours or of the corpora (``.jsonl`` or ``.jsonl.gz``),
+    streamed, blank lines skipped. Raises ``ValueError`` naming the line for a line that is
+    not a JSON object."""
+    import gzip
+
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
@@ -341,8 +345,12 @@ def read_jsonl(path: str | Path) -> list[dict]:
                 raise ValueError(f"{path}:{n}: invalid JSON ({err.msg})") from None
             if not isinstance(row, dict):
                 raise ValueError(f"{path}:{n}: not a JSON object")
-            rows.append(row)
-    return rows
+            yield row
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    """All objects of a JSONL file (:func:`iter_jsonl`) as a list."""
+    return list(iter_jsonl(path))
 
 
 def write_jsonl(rows: Iterable[Any], path: str | Path) -> int:

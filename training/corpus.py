@@ -19,9 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from nlp import paths
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CORPUS_FILES = ("xwlb.jsonl.gz", "local_rare.jsonl")
+from nlp.evaluation.data import CORPUS_FILES, item_text  # noqa: F401 - one definition
 
 
 def datasets_cache() -> Path:
@@ -75,10 +73,3 @@ def _load_items(corpora_dir: str) -> dict[str, dict]:
         for item in iter_corpus(name, corpora_dir):
             items[item["id"]] = item
     return items
-
-
-def item_text(item: dict) -> str:
-    """Headline and body as one text, the way the classifier sees an article."""
-    title = (item.get("title") or "").strip()
-    body = (item.get("body") or "").strip()
-    return f"{title}\n{body}" if title else body

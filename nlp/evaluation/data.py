@@ -13,13 +13,11 @@ Example::
 
 from __future__ import annotations
 
-import gzip
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlp import paths
+from nlp.io import iter_jsonl
 
 CORPUS_FILES = ("xwlb.jsonl.gz", "local_rare.jsonl")
 """The corpora the labelled dataset draws its items from."""
@@ -61,16 +59,6 @@ def item_text(item: dict) -> str:
     title = (item.get("title") or "").strip()
     body = (item.get("body") or "").strip()
     return f"{title}\n{body}" if title else body
-
-
-def iter_jsonl(path: str | Path) -> Iterator[dict]:
-    """The JSON objects of a ``.jsonl`` or ``.jsonl.gz`` file, blank lines skipped."""
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
 
 
 def dataset_file() -> Path:

@@ -10,7 +10,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,5 +107,6 @@ def load_gold(path: str | Path) -> list[dict]:
     Returns:
         The rows as dicts, in file order.
     """
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    from nlp.io import read_jsonl
+
+    return read_jsonl(path)

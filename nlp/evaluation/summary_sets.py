@@ -21,13 +21,12 @@ Example::
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import re
 from pathlib import Path
 
 from nlp import paths
+from nlp.io import read_jsonl
 
 # Feeds of cn-news-hub by group; every EventMonitor item (2016–2018 web news gathered around
 # 13 public events) is ``event_web`` whatever its ``outlet``.
@@ -135,17 +134,11 @@ def _item(raw: dict, set_name: str) -> dict | None:
     }
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def outlet_sets(path: str | Path | None = None) -> dict[str, list[dict]]:
     """``other_outlets.jsonl.gz`` as ``{set name: items}`` for :data:`OUTLET_SETS`."""
     path = Path(path) if path else paths.corpora_dir() / "other_outlets.jsonl.gz"
     out: dict[str, list[dict]] = {name: [] for name in OUTLET_SETS}
-    for raw in _read_jsonl(path):
+    for raw in read_jsonl(path):
         group = outlet_group(raw)
         item = _item(raw, group) if group else None
         if item is not None:
@@ -156,7 +149,7 @@ def outlet_sets(path: str | Path | None = None) -> dict[str, list[dict]]:
 def local_rare_set(path: str | Path | None = None) -> list[dict]:
     """``local_rare.jsonl`` as items of the set ``local_rare``."""
     path = Path(path) if path else paths.corpora_dir() / "local_rare.jsonl"
-    items = (_item(raw, "local_rare") for raw in _read_jsonl(path))
+    items = (_item(raw, "local_rare") for raw in read_jsonl(path))
     return [it for it in items if it is not None]
 
 
