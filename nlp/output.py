@@ -26,10 +26,8 @@ Example::
 
 from __future__ import annotations
 
-import csv
 import errno
 import fcntl
-import io
 import os
 import stat
 import sys
@@ -225,18 +223,8 @@ class OutputFile:
         data = self.path.read_bytes()
         rows = parse_csv(data) if self.fmt == "csv" else parse_jsonl(data)
         kept, done = complete_rows(rows)
-        if self.fmt == "csv":
-            columns = csv_columns(self.fields)
-            buf = io.StringIO()
-            writer = csv.DictWriter(
-                buf, fieldnames=columns, quoting=csv.QUOTE_ALL, lineterminator="\n"
-            )
-            buf.write("\ufeff")
-            writer.writeheader()
-            writer.writerows({k: r.get(k, "") for k in columns} for r in kept)
-            clean = buf.getvalue().encode("utf-8")
-        else:
-            clean = encode_rows(kept, "jsonl", self.fields)
+        # CSV rows come back as cells (strings, score_<label> columns): encoded as they are.
+        clean = encode_rows(kept, self.fmt, self.fields, header=self.fmt == "csv")
         if clean != data:
             replace_file(self.path, clean)
         return done
