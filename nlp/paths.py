@@ -36,6 +36,7 @@ SEEDS_ENV = "NEWSDESK_SEEDS"
 CACHE_ENV = "NEWSDESK_CACHE"
 MODELS_ENV = "NEWSDESK_MODELS"
 APP_RUNS_ENV = "NEWSDESK_APP_RUNS"
+PRECISION_ENV = "NEWSDESK_PRECISION"
 FAKE_MODELS_ENV = "NEWSDESK_FAKE_MODELS"
 FAKE_DELAY_ENV = "NEWSDESK_FAKE_DELAY"
 
@@ -126,6 +127,11 @@ def app_runs_dir() -> Path:
     import tempfile
 
     return _env_path(APP_RUNS_ENV) or Path(tempfile.gettempdir()) / "newsdesk-app"
+
+
+def forced_precision() -> str:
+    """A model precision forced for this machine (``$NEWSDESK_PRECISION``), or ``""``."""
+    return os.environ.get(PRECISION_ENV, "").strip()
 
 
 def fake_models() -> bool:

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from functools import lru_cache
 
 import torch
 from torch import nn
 
+from nlp import paths
+from nlp.paths import PRECISION_ENV  # noqa: F401 - the variable's name, for callers
+
 PRECISIONS = ("fp32", "bf16", "bf16_weights", "int8")
-PRECISION_ENV = "NEWSDESK_PRECISION"  # documented in nlp.paths
 
 
 def check_precision(precision: str, allowed: tuple[str, ...] = PRECISIONS) -> str:
@@ -53,7 +54,7 @@ def runtime_precision(shipped: str, allowed: tuple[str, ...] = PRECISIONS) -> st
     ``$NEWSDESK_PRECISION`` wins when set; otherwise a bf16 setting falls back to ``fp32`` on
     a CPU without native bfloat16 (:func:`cpu_has_bf16`), where it would be ~5x slower.
     """
-    forced = os.environ.get(PRECISION_ENV, "").strip()
+    forced = paths.forced_precision()
     if forced:
         return check_precision(forced, allowed)
     if shipped in ("bf16", "bf16_weights") and not cpu_has_bf16():
