@@ -25,7 +25,6 @@ from pathlib import Path
 from nlp import paths
 
 DEFAULT_MAX_AGE = 6 * 3600.0
-ROOT_NAME = "newsdesk-app"
 
 _own: set[Path] = set()
 _own_lock = threading.Lock()
