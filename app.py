@@ -31,7 +31,6 @@ from pathlib import Path
 import gradio as gr
 
 from nlp import batch as nlp_batch
-from nlp import io as nlp_io
 from nlp import ocr as nlp_ocr  # imported first: it turns onnxruntime's telemetry off
 from nlp import pipeline, priority, runs
 from nlp.evaluation import labelled as nlp_labelled
@@ -300,7 +299,11 @@ def run_batch_file(path: str | None, segment: bool = True, progress=gr.Progress(
     progress(0, desc="读取文件…")
     try:
         config = nlp_batch.BatchConfig(
-            inputs=[path], output=jsonl, segment=bool(segment), batch_size=BATCH_MODEL_CALL
+            inputs=[path],
+            output=jsonl,
+            segment=bool(segment),
+            batch_size=BATCH_MODEL_CALL,
+            source_root=Path(path).parent,  # the upload's own name, not the server's copy
         )
         with priority.background():
             stats = nlp_batch.run_batch(config, progress=report)
@@ -314,9 +317,6 @@ def run_batch_file(path: str | None, segment: bool = True, progress=gr.Progress(
         log.exception("batch failed")
         return (_fail(MESSAGES["internal"]), *empty)
     rows = nlp_batch.read_output(jsonl)
-    for row in rows:  # the uploaded file's own name, not the server's copy of it
-        row["source"] = runs.display_source(row.get("source") or "", path)
-    nlp_io.write_jsonl(rows, jsonl)
     if not stats.articles:
         first = next((r["error"] for r in rows if r.get("error")), "")
         detail = f"（{stats.errors} 条记录出错，例如：{first}）" if first else ""

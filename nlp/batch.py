@@ -70,6 +70,8 @@ class BatchConfig:
         explain: fill ``evidence`` (the sentences behind each label; extra model calls).
         beams, source_tokens: summary decoding; ``None`` takes the summariser's bulk
             settings (:meth:`nlp.summarizer.Summarizer.for_batch`: 2 beams over 192 tokens).
+        source_root: rows and messages name their source relative to this folder (the app:
+            the folder of an upload, so a server path is never shown); ``None``: as given.
     """
 
     inputs: Sequence[str | Path]
@@ -83,6 +85,7 @@ class BatchConfig:
     explain: bool = False
     beams: int | None = None
     source_tokens: int | None = None
+    source_root: str | Path | None = None
 
     def __post_init__(self) -> None:
         if not self.inputs:
@@ -133,6 +136,17 @@ def unique_ids(records: Iterator[Record]) -> Iterator[tuple[str, Record]]:
         rid = str(record.id or f"record{i}")
         counts[rid] += 1
         yield (rid if counts[rid] == 1 else f"{rid}~{counts[rid]}"), record
+
+
+def relative_source(source: str, root: str | Path) -> str:
+    """``source`` (``a/b.jsonl:12``, ``x.zip!a.txt``) with the folder ``root`` left out.
+
+    Example:
+        >>> relative_source("/tmp/gradio/ab12/稿件.jsonl:3", "/tmp/gradio/ab12")
+        '稿件.jsonl:3'
+    """
+    folder = str(root).rstrip("/") + "/"
+    return source[len(folder) :] if source.startswith(folder) else source
 
 
 def count_todo(inputs: Sequence[str | Path], done: set[str]) -> int:
@@ -221,6 +235,8 @@ def run_batch(
             if rid in out.done:
                 stats.skipped += 1
                 continue
+            if config.source_root is not None:
+                record.source = relative_source(record.source, config.source_root)
             error = record.error
             if record.warning and not error and on_warning is not None:
                 on_warning(record.source, record.warning)

@@ -94,14 +94,3 @@ def clean_own_runs() -> int:
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
     return sum(not f.exists() for f in folders)
-
-
-def display_source(source: str, upload: str | Path) -> str:
-    """``source`` of an output row with the server folder of ``upload`` left out.
-
-    Example:
-        >>> display_source("/tmp/gradio/ab12/稿件.jsonl:3", "/tmp/gradio/ab12/稿件.jsonl")
-        '稿件.jsonl:3'
-    """
-    folder = str(Path(upload).parent).rstrip("/") + "/"
-    return source[len(folder) :] if source.startswith(folder) else source

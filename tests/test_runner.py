@@ -271,3 +271,13 @@ def test_the_library_refuses_a_list_where_one_text_is_expected():
         with pytest.raises(InputError) as info:
             call(["", "派出所民警巡逻。"])
         assert info.value.code == "not_text" and "got list" in str(info.value)
+
+
+def test_source_root_names_sources_relative_to_it_in_rows_and_messages(tmp_path):
+    src = _jsonl(tmp_path / "稿件.jsonl", [GOOD, {"id": "e", "text": " "}])
+    out = tmp_path / "out" / "o.jsonl"
+    said = []
+    run_batch(BatchConfig([src], out, task="classify", source_root=tmp_path),
+              on_error=lambda source, message: said.append(source))  # fmt: skip
+    assert [r["source"] for r in read_output(out) if r.get("source")] == ["稿件.jsonl:2"]
+    assert said == ["稿件.jsonl:2"]
