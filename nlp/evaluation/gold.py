@@ -18,12 +18,8 @@ from pathlib import Path
 
 from nlp import paths
 from nlp.evaluation.data import LabelledSet
-from nlp.evaluation.segmentation import load_gold
+from nlp.evaluation.segmentation import load_gold, squash
 from nlp.types import Article
-
-
-def _squash(text: str) -> str:
-    return "".join((text or "").split())
 
 
 def match_gold(gold: dict, articles: list[Article]) -> Article | None:
@@ -40,9 +36,9 @@ def match_gold(gold: dict, articles: list[Article]) -> Article | None:
         >>> match_gold({"title": "别的", "first_sentence": "没有这句"}, arts) is None
         True
     """
-    first = _squash(gold.get("first_sentence", ""))[:15]
+    first = squash(gold.get("first_sentence", ""))[:15]
     for art in articles:
-        if _squash(art.title) == _squash(gold["title"]) or (first and first in _squash(art.body)):
+        if squash(art.title) == squash(gold["title"]) or (first and first in squash(art.body)):
             return art
     return None
 

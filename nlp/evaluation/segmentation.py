@@ -19,8 +19,9 @@ from nlp.types import Article
 _WS_RE = re.compile(r"\s+")
 
 
-def _squash(text: str) -> str:
-    return _WS_RE.sub("", text)
+def squash(text: str | None) -> str:
+    """``text`` without any whitespace: how headlines and sentences are compared with gold."""
+    return _WS_RE.sub("", text or "")
 
 
 @dataclass
@@ -58,30 +59,30 @@ def compare_with_gold(articles: list[Article], gold: list[dict]) -> GoldCheck:
     Returns:
         A :class:`GoldCheck` with the counts and one line per problem.
     """
-    by_title = {_squash(a.title): a for a in articles}
+    by_title = {squash(a.title): a for a in articles}
     titles = firsts = lasts = bylines = captions = 0
     problems = []
     order = []
     for row in gold:
-        art = by_title.get(_squash(row["title"]))
+        art = by_title.get(squash(row["title"]))
         if art is None:
             problems.append(f"no article titled {row['title']!r}")
             continue
         titles += 1
         order.append(art.index)
-        body = _squash(art.body)
+        body = squash(art.body)
         for key in ("first_sentence", "last_sentence"):
-            if _squash(row.get(key, "")) in body:
+            if squash(row.get(key, "")) in body:
                 firsts += key == "first_sentence"
                 lasts += key == "last_sentence"
             else:
                 problems.append(f"{row['title']!r}: {key} not in body")
-        if _squash(row.get("byline", "")) == _squash(art.byline):
+        if squash(row.get("byline", "")) == squash(art.byline):
             bylines += 1
         else:
             problems.append(f"{row['title']!r}: byline {art.byline!r} != {row.get('byline')!r}")
-        want = [_squash(c) for c in row.get("captions", [])]
-        if "captions" not in row or want == [_squash(c) for c in art.captions]:
+        want = [squash(c) for c in row.get("captions", [])]
+        if "captions" not in row or want == [squash(c) for c in art.captions]:
             captions += 1
         else:
             problems.append(f"{row['title']!r}: captions {art.captions!r} != {row['captions']!r}")
