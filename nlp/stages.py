@@ -109,13 +109,10 @@ class ClassifyStage(_OneArticleStage):
         labels = predict_labels(self.classifier, [a.text for a in arts], self.config.explain)
         if len(labels) != len(arts):
             raise RuntimeError(f"the classifier returned {len(labels)} labels for {len(arts)}")
-        out = []
-        for (rid, record, _), c in zip(pending, labels, strict=True):
-            result = c.to_dict()
-            if not self.config.explain:
-                result.pop("evidence", None)
-            out.append([self._row(rid, record, result)])
-        return out
+        return [
+            [self._row(rid, record, c.to_dict())]
+            for (rid, record, _), c in zip(pending, labels, strict=True)
+        ]
 
 
 class SummarizeStage(_OneArticleStage):

@@ -65,6 +65,9 @@ def test_classify_and_summarize_clean_the_text_as_analyze_does(tmp_path, capsys)
     assert c["scores"] == a["scores"]
     assert s["summary"] == a["summary"] == "民警加强巡逻，维护治安。"
     assert c["id"] == "ocr" and a["id"] == "ocr#0"
+    # the classify row keeps every field of the old contract, evidence empty unless asked
+    assert {"id", "label", "scores", "confidence", "low_confidence", "evidence"} <= set(c)
+    assert c["evidence"] == []
 
 
 @pytest.mark.parametrize("command", ["classify", "summarize", "analyze"])
