@@ -227,12 +227,13 @@ def _fail(message: str) -> str:
     return f"⚠️ {message}"
 
 
-def analyze_text(text: str, segment: bool = True):
-    """Paste tab: status, article cards, overview table and the results as JSON."""
+def analyze_text(text: str, segment: bool = True, line_sizes: list[float] | None = None):
+    """Paste tab: status, article cards, overview table and the results as JSON
+    (``line_sizes``: the print sizes an image's OCR gave, for the segmenter)."""
     start = time.perf_counter()
     try:
         with priority.foreground():
-            results = pipeline.analyze(text or "", segment=bool(segment))
+            results = pipeline.analyze(text or "", segment=bool(segment), line_sizes=line_sizes)
     except InputError as exc:
         return _fail(MESSAGES.get(exc.code, MESSAGES["internal"])), "", [], []
     except ModelUnavailable:
@@ -261,15 +262,15 @@ def ocr_and_analyze(image, segment: bool = True):
     if image is None:
         return "", _fail(MESSAGES["no_image"]), "", [], []
     try:
-        text = nlp_ocr.ocr_image(image)
+        page = nlp_ocr.ocr_page(image)
     except ValueError:
         return "", _fail(MESSAGES["bad_image"]), "", [], []
     except Exception:  # noqa: BLE001
         log.exception("ocr failed")
         return "", _fail(MESSAGES["internal"]), "", [], []
-    if not text.strip():
+    if not page.text.strip():
         return "", _fail(MESSAGES["no_text_in_image"]), "", [], []
-    return (text, *analyze_text(text, segment))
+    return (page.text, *analyze_text(page.text, segment, page.line_sizes))
 
 
 def _check_upload(path: str | None, allowed: tuple[str, ...]) -> str | None:

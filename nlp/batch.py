@@ -42,6 +42,7 @@ from nlp.stages import (  # noqa: F401 - record_articles re-exported for the fac
     Pending,
     Stage,
     fields_of,
+    read_image,
     record_articles,
 )
 from nlp.types import Article, ModelUnavailable
@@ -241,6 +242,8 @@ def run_batch(
             if record.warning and not error and on_warning is not None:
                 on_warning(record.source, record.warning)
             articles: list[Article] = []
+            if not error and record.image:
+                error = read_image(record)
             if not error:
                 try:
                     articles = stage.articles(record)

@@ -1,8 +1,9 @@
 """Reading inputs for every command (and the app's uploads): files, folders, ZIPs -> records.
 
 Inputs: TXT files (one record per file), JSONL and CSV (one record per row: ``id`` optional,
-``text`` or ``title`` + ``body``), folders (recursively: .txt, .jsonl, .csv, .zip) and ZIP
-archives of such files. Encodings: UTF-8 (with or without BOM), UTF-16/32 with BOM, GBK /
+``text`` or ``title`` + ``body``), page images (PNG, JPEG, WebP, BMP, TIFF: one record each,
+whose text the runner reads by OCR), folders (recursively: all of these and .zip) and ZIP
+archives of text files. Encodings: UTF-8 (with or without BOM), UTF-16/32 with BOM, GBK /
 GB18030, and whatever charset-normalizer recognises as a fallback (:mod:`nlp.encoding`). A bad file or row does not
 stop a run: it becomes a :class:`Record` with ``error`` set, which the caller reports and
 skips.
@@ -38,7 +39,10 @@ from nlp.text import has_chinese
 from nlp.types import InputError
 
 RECORD_SUFFIXES = (".txt", ".jsonl", ".ndjson", ".csv", ".zip")
-"""Files picked up when a folder is given."""
+"""Text files picked up when a folder is given."""
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+"""Page images (one record each, read by OCR in the runner), also picked up in folders."""
+MAX_IMAGE_BYTES = 50 * 1024 * 1024
 
 
 @dataclass
@@ -53,6 +57,9 @@ class Record:
         error: why this record cannot be processed (empty for a good record).
         warning: something odd but processable (e.g. no Chinese characters).
         extra: the row's other fields (JSONL/CSV), e.g. ``{"label": "other"}``.
+        image: the path of a page image whose text OCR will give (``body`` is empty until
+            :func:`nlp.stages.read_image` fills it, with ``line_sizes``).
+        line_sizes: print size of each non-blank line of an OCR'd page (for the segmenter).
     """
 
     id: str
@@ -62,6 +69,8 @@ class Record:
     error: str = ""
     warning: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    image: str = ""
+    line_sizes: list[float] | None = None
 
     @property
     def text(self) -> str:
@@ -78,7 +87,7 @@ class Record:
 
 def check_record(rec: Record, max_chars: int = MAX_TEXT_BYTES) -> Record:
     """Set ``error`` for empty or oversized text and ``warning`` for text without Chinese."""
-    if rec.error:
+    if rec.error or (rec.image and not rec.body):
         return rec
     text = rec.text
     if not text.strip():
@@ -274,11 +283,13 @@ def _iter_path(path: Path, max_bytes: int) -> Iterator[Record]:
             p
             for p in path.rglob("*")
             if p.is_file()
-            and p.suffix.lower() in RECORD_SUFFIXES
+            and p.suffix.lower() in RECORD_SUFFIXES + IMAGE_SUFFIXES
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
         )
         if not files:
-            yield Record(path.name, name, error="folder holds no .txt, .jsonl, .csv or .zip files")
+            yield Record(
+                path.name, name, error="folder holds no .txt, .jsonl, .csv, .zip or image files"
+            )
         for p in files:
             yield from _iter_path(p, max_bytes)
         return
@@ -287,6 +298,15 @@ def _iter_path(path: Path, max_bytes: int) -> Iterator[Record]:
         yield from _iter_jsonl_file(path, max_bytes)
     elif suffix == ".zip":
         yield from _iter_zip(path, max_bytes)
+    elif suffix in IMAGE_SUFFIXES:
+        size = path.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            limit = _mb(MAX_IMAGE_BYTES)
+            yield Record(
+                path.stem, name, error=f"image too large ({_mb(size)}; the limit is {limit})"
+            )
+        else:
+            yield Record(path.stem, name, image=str(path))
     else:
         try:
             text = read_text_file(path, max_bytes)

@@ -76,11 +76,16 @@ class OcrConfig:
         gap: a band must be at least ``gap`` × the median line height wide to cut there.
         max_side: longer images are scaled down to this side first (RapidOCR's own limit
             otherwise shrinks big scans until small print is unreadable).
+        angle_classifier: run RapidOCR's 0/180-degree classifier on every line (only useful
+            for pages photographed upside down).
+        rec_batch: lines recognised per model call.
     """
 
     min_score: float = 0.5
     gap: float = 0.8
     max_side: int = 4000
+    angle_classifier: bool = True
+    rec_batch: int = 6
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_score <= 1.0:
@@ -89,6 +94,8 @@ class OcrConfig:
             raise ValueError(f"gap must be positive, got {self.gap!r}")
         if self.max_side < 64:
             raise ValueError(f"max_side must be at least 64, got {self.max_side!r}")
+        if self.rec_batch < 1:
+            raise ValueError(f"rec_batch must be at least 1, got {self.rec_batch!r}")
 
 
 # --------------------------------------------------------------------------- reading order
@@ -119,6 +126,11 @@ def _join_fragments(left: str, right: str) -> str:
 
 def _lines(boxes: list[TextBox]) -> list[str]:
     """Group the fragments of one block into lines (vertical overlap), top to bottom."""
+    return [text for text, _, _ in _measured_lines(boxes)]
+
+
+def _measured_lines(boxes: list[TextBox]) -> list[tuple[str, float, float]]:
+    """Lines of one block, top to bottom, as ``(text, left edge, height)``."""
     lines: list[list[TextBox]] = []
     for box in sorted(boxes, key=lambda b: b.cy):
         last = lines[-1] if lines else None
@@ -135,7 +147,7 @@ def _lines(boxes: list[TextBox]) -> list[str]:
         for box in sorted(line, key=lambda b: b.x0):
             text = _join_fragments(text, box.text.strip())
         if text:
-            out.append(text)
+            out.append((text, min(b.x0 for b in line), max(b.height for b in line)))
     return out
 
 
@@ -168,6 +180,50 @@ def reading_order(boxes: list[TextBox], gap: float = 0.8) -> str:
     return "\n\n".join("\n".join(_lines(block)) for block in blocks if block).strip()
 
 
+@dataclass(frozen=True)
+class OcrPage:
+    """A page image's text in reading order and what the boxes tell of each line.
+
+    Attributes:
+        text: lines joined by ``\\n``; a blank line between blocks and before an indented
+            line (a paragraph's first line), as pasted text separates paragraphs.
+        line_sizes: for each non-blank line of ``text``, its height against the page's
+            median line height (a headline is well above 1), for the page segmenter.
+    """
+
+    text: str
+    line_sizes: list[float]
+
+
+def page_layout(boxes: list[TextBox], gap: float = 0.8, indent: float = 1.2) -> OcrPage:
+    """:class:`OcrPage` of ``boxes``: XY-cut blocks, lines, paragraph indents and line sizes.
+
+    Args:
+        boxes: recognised fragments.
+        gap: as in :func:`reading_order`.
+        indent: a line starting this many median line heights right of its block's left edge
+            opens a paragraph.
+    """
+    boxes = [b for b in boxes if b.text.strip()]
+    if not boxes:
+        return OcrPage("", [])
+    median_h = statistics.median(b.height for b in boxes) or 1.0
+    parts, sizes = [], []
+    for block in _xy_cut(boxes, gap * median_h):
+        lines = _measured_lines(block)
+        if not lines:
+            continue
+        left = min(x for _, x, _ in lines)
+        chunk: list[str] = []
+        for k, (text, x0, height) in enumerate(lines):
+            if k and x0 - left > indent * median_h:
+                chunk.append("")
+            chunk.append(text)
+            sizes.append(round(height / median_h, 3))
+        parts.append("\n".join(chunk))
+    return OcrPage("\n\n".join(parts), sizes)
+
+
 # --------------------------------------------------------------------------- recognition
 
 ORT_TELEMETRY_ENV = "ORT_DISABLE_TELEMETRY"  # read by onnxruntime when it initialises
@@ -188,21 +244,26 @@ def disable_telemetry() -> None:
 
 disable_telemetry()
 
-_engines: dict[int, Any] = {}
+_engines: dict[tuple, Any] = {}
 _engine_lock = threading.Lock()
 
 
-def _get_engine(max_side: int):
-    """The RapidOCR engine, created once (loading its ONNX models takes about a second)."""
-    engine = _engines.get(max_side)
+def _get_engine(config: OcrConfig):
+    """The RapidOCR engine for ``config``, created once (loading its models takes a second)."""
+    key = (config.max_side, config.angle_classifier, config.rec_batch)
+    engine = _engines.get(key)
     if engine is None:
         with _engine_lock:
-            engine = _engines.get(max_side)
+            engine = _engines.get(key)
             if engine is None:
                 disable_telemetry()
                 from rapidocr_onnxruntime import RapidOCR
 
-                engine = _engines[max_side] = RapidOCR(max_side_len=max_side)
+                engine = _engines[key] = RapidOCR(
+                    max_side_len=config.max_side,
+                    use_cls=config.angle_classifier,
+                    rec_batch_num=config.rec_batch,
+                )
     return engine
 
 
@@ -235,12 +296,22 @@ def recognise(image: Any, config: OcrConfig | None = None) -> list[TextBox]:
     """Recognised fragments of an image (any input :func:`load_image` takes)."""
     config = config or OcrConfig()
     img = load_image(image)
-    result, _ = _get_engine(config.max_side)(img)
+    result, _ = _get_engine(config)(img)
     boxes = []
     for quad, text, score in result or []:
         if float(score) >= config.min_score and str(text).strip():
             boxes.append(TextBox.from_quad(quad, str(text), float(score)))
     return boxes
+
+
+def ocr_page(image: Any, config: OcrConfig | None = None) -> OcrPage:
+    """Text and line sizes of a page image (:func:`page_layout` of :func:`recognise`).
+
+    Raises:
+        ValueError: the input cannot be read as an image.
+    """
+    config = config or OcrConfig()
+    return page_layout(recognise(image, config), gap=config.gap)
 
 
 def ocr_image(image: Any, config: OcrConfig | None = None) -> str:

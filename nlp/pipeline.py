@@ -151,16 +151,20 @@ def check_text(text: str, max_chars: int = MAX_CHARS) -> str:
     return text
 
 
-def split_articles(text: str, segment: bool = True, source: str = "") -> list[Article]:
+def split_articles(
+    text: str, segment: bool = True, source: str = "", line_sizes: list[float] | None = None
+) -> list[Article]:
     """Cleaned articles of a page (``segment=True``) or the whole text as one article.
 
     As one article, a short first line without sentence-ending punctuation is its headline
-    (the ``Article.text`` layout: headline, newline, body).
+    (the ``Article.text`` layout: headline, newline, body). ``line_sizes`` (from a page
+    image's OCR) go to the segmenter.
     """
     if segment:
         from nlp.segment import segment_page
 
-        articles = [a for a in segment_page(text, source=source) if a.text.strip()]
+        arts = segment_page(text, source=source, line_sizes=line_sizes)
+        articles = [a for a in arts if a.text.strip()]
     else:
         articles = [a for a in [_one_article(text, source)] if a.text.strip()]
     for i, article in enumerate(articles):
@@ -239,6 +243,7 @@ def analyze(
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_chars: int = MAX_CHARS,
     explain: bool = True,
+    line_sizes: list[float] | None = None,
 ) -> list[ArticleResult]:
     """Analyse a pasted page (or one article with ``segment=False``).
 
@@ -250,6 +255,8 @@ def analyze(
         batch_size: texts per model call.
         max_chars: longer input raises :class:`InputError` (code ``too_long``).
         explain: fill each classification's ``evidence`` (the sentences behind the label).
+        line_sizes: print sizes of the page's lines from an image's OCR
+            (:attr:`nlp.ocr.OcrPage.line_sizes`), for the segmenter.
 
     Returns:
         One :class:`~nlp.types.ArticleResult` per article, in page order; ``[]`` if no article
@@ -259,7 +266,7 @@ def analyze(
         InputError: empty, binary or over-long input.
     """
     text = check_text(text, max_chars)
-    articles = split_articles(text, segment=segment, source=source)
+    articles = split_articles(text, segment=segment, source=source, line_sizes=line_sizes)
     return analyze_articles(articles, classifier, summarizer, batch_size, explain)
 
 

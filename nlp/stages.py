@@ -72,7 +72,8 @@ class SegmentStage(Stage):
               "captions", "error")  # fmt: skip
 
     def articles(self, record: Record) -> list[Article]:
-        return split_articles(record.text, segment=True, source=record.source)
+        sizes = record.line_sizes
+        return split_articles(record.text, segment=True, source=record.source, line_sizes=sizes)
 
     def rows(self, pending: Pending) -> list[list[dict]]:
         return [
@@ -192,6 +193,20 @@ def bulk_summarizer(config: BatchConfig, summarizer=None):
     return summarizer
 
 
+def read_image(record: Record) -> str:
+    """OCR a page-image record in place (``body`` and ``line_sizes``); the error, or ``""``."""
+    from nlp.ocr import ocr_page
+
+    try:
+        page = ocr_page(record.image)
+    except ValueError as exc:
+        return str(exc)
+    if not page.text.strip():
+        return "no text found in the image"
+    record.body, record.line_sizes = page.text, page.line_sizes
+    return ""
+
+
 def record_articles(record: Record, segment: bool, source: str = "") -> list[Article]:
     """The cleaned articles of one input record.
 
@@ -200,7 +215,8 @@ def record_articles(record: Record, segment: bool, source: str = "") -> list[Art
     ``segment`` is true, else is one article (a short first line is its headline).
     """
     if not record.title.strip():
-        return split_articles(record.text, segment=segment, source=source)
+        sizes = record.line_sizes
+        return split_articles(record.text, segment=segment, source=source, line_sizes=sizes)
     from nlp.text import clean_text
 
     body = clean_text(record.body)

@@ -18,6 +18,23 @@ from __future__ import annotations
 import random
 import re
 
+LINE_TAGS = (
+    "furniture",
+    "heading",
+    "kicker",
+    "head",
+    "subtitle",
+    "byline",
+    "caption",
+    "start",
+    "body",
+    "subhead",
+    "note",
+)
+"""Roles of a printed line: page furniture, a column heading (简讯), the headline block
+(kicker, headline lines, ``——`` subtitle), a standalone byline, a photo caption, an article's
+first body line, other body lines, an inner subhead, an end note or continuation note."""
+
 _SENT_RE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」）)]*|[^。！？!?]+$")
 
 
@@ -49,9 +66,32 @@ def body_paragraphs(item: dict, limit: int | None = None) -> list[str]:
     return out[:limit] if limit else out
 
 
+# a line may not start with these: a typesetter hangs them at the end of the line before
+_NO_LINE_START = set("，。、；：？！）》」』”’…%,.;:?!)")
+
+
 def wrap(text: str, width: int) -> list[str]:
-    """Cut ``text`` into lines of ``width`` characters (the last one shorter)."""
-    return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+    """Set ``text`` in a column ``width`` ems wide, as a paper does: Latin letters and digits
+    take half an em, and punctuation that may not open a line hangs at the end of the line
+    before (so lines run from a little under to one character over the width).
+
+    Example:
+        >>> wrap("今年产量增长，达到2025年的新高。", 6)
+        ['今年产量增长，', '达到2025年的', '新高。']
+    """
+    lines, line, used = [], "", 0.0
+    for ch in text:
+        cost = 0.5 if ch.isascii() and ch.isalnum() else 1.0
+        if line and used + cost > width:
+            if ch in _NO_LINE_START:
+                lines.append(line + ch)
+                line, used = "", 0.0
+                continue
+            lines.append(line)
+            line, used = "", 0.0
+        line += ch
+        used += cost
+    return lines + [line] if line or not lines else lines
 
 
 def space_out(title: str, mode: str) -> str:
@@ -108,19 +148,24 @@ def _lead_byline(lead: str) -> str:
     return lead.removeprefix("据")
 
 
-def _headline_lines(block: dict, title: str) -> tuple[list[str], str]:
+def _headline_lines(block: dict, title: str) -> tuple[list[tuple[str, str]], str]:
+    """The headline block's ``(tag, line)`` and the gold title (kicker, title, subtitle)."""
     main = title
     spaced = block.get("spaced", "")
     if spaced:
         main = space_out(title, spaced)
-    lines = _two_lines(main) if block.get("wrap") and not spaced else [main]
+    lines = [
+        ("head", ln) for ln in (_two_lines(main) if block.get("wrap") and not spaced else [main])
+    ]
     gold = [title]
     if block.get("kicker"):
-        lines.insert(0, block["kicker"])
+        lines.insert(0, ("kicker", block["kicker"]))
         gold.insert(0, block["kicker"])
     if block.get("subtitle"):
-        lines.append(block["subtitle"])
+        lines.append(("subtitle", block["subtitle"]))
         gold.append(block["subtitle"])
+    if block.get("head_gaps"):  # OCR put a blank line between the headline's lines
+        lines = [x for line in lines for x in (("", ""), line)][1:]
     return lines, " ".join(gold)
 
 
@@ -143,34 +188,35 @@ def _phenomena(block: dict, byline: dict | None) -> list[str]:
 
 
 def _article(block: dict, item: dict, rng: random.Random, brief: bool = False):
-    """(units, gold row); a unit is a list of printed lines, the body unit marked 'body'."""
+    """(units, gold row). A unit is a list of ``(tag, line)``; the body unit is ``("body",
+    [(kind, paragraph)])`` with kind ``para``, ``subhead``, ``caption`` or ``note``."""
     paras = body_paragraphs(item, 1 if brief else block.get("paras"))
     lead, standalone, end_line, names = byline_parts(block.get("byline"))
     first = sentences(paras[0])[0]
     last = sentences(paras[-1])[-1]
-    printed = list(paras)
-    printed[0] = block.get("top_note", "") + lead + printed[0]
+    printed = [("para", p) for p in paras]
+    printed[0] = ("para", block.get("top_note", "") + lead + paras[0])
     subheads = []
     for _ in range(block.get("subheads", 0) if len(printed) >= 3 else 0):
         at = rng.randrange(1, len(printed))
-        src = re.sub(r"[^\u4e00-\u9fff]", "", printed[at])
-        if len(src) >= 10 and not printed[at].startswith("\x00"):
+        src = re.sub(r"[^\u4e00-\u9fff]", "", printed[at][1])
+        if len(src) >= 10 and printed[at][0] == "para":
             sub = f"{src[:4]} {src[4:9]}"
             subheads.append(sub)
-            printed.insert(at, "\x00" + sub)
+            printed.insert(at, ("subhead", sub))
     captions = [f"{c['text']} {c['name']} 摄" for c in block.get("captions", [])]
     over_head = []  # a one-paragraph body puts its photo under the headline
     for cap, c in zip(captions, block.get("captions", []), strict=True):
         if c.get("where") == "in_body" and len(printed) > 1:
-            printed.insert(rng.randrange(1, len(printed)), "\x00" + cap)
+            printed.insert(rng.randrange(1, len(printed)), ("caption", cap))
         else:
-            over_head.append([cap])
-    printed += ["\x00" + n for n in block.get("end_notes", [])]
+            over_head.append([("caption", cap)])
+    printed += [("note", n) for n in block.get("end_notes", [])]
     if end_line:
-        printed.append("\x00" + end_line)
+        printed.append(("note", end_line))
     title = (item.get("title") or "").strip()
     head, gold_title = _headline_lines(block, title)
-    head_unit = [head] + ([[standalone]] if standalone else []) + over_head
+    head_unit = [head] + ([[("byline", standalone)]] if standalone else []) + over_head
     body_unit = ("body", printed)
     after = block.get("headline") == "after"
     units = [body_unit, *head_unit] if after else [*head_unit, body_unit]
@@ -184,24 +230,28 @@ def _article(block: dict, item: dict, rng: random.Random, brief: bool = False):
         "captions": captions,
         "subheads": subheads,
         "continued_from": block.get("top_note", ""),
+        "headline_position": "after" if after else "before",
         "phenomena": ["brief"] if brief else _phenomena(block, block.get("byline")),
     }
     return units, row
 
 
-def _print_body(paras: list[str], width: int, rng: random.Random, breaks: float, out: list[str]):
+def _print_body(
+    paras, width: int, rng: random.Random, breaks: float, out: list, gap: bool = True
+) -> int:
     n_breaks = 0
-    for para in paras:
-        if para.startswith("\x00"):  # a line of its own: subhead, caption, note
-            out += ["", para[1:]]
+    for p, (kind, para) in enumerate(paras):
+        if kind != "para":  # a line of its own: subhead, caption, note
+            out += [("", ""), (kind, para)] if gap else [(kind, para)]
             continue
         lines = wrap(para, width)
-        out.append("")
+        if gap or p == 0:
+            out.append(("", ""))
         for i, line in enumerate(lines):
             if 0 < i < len(lines) and rng.random() < breaks / max(1, len(lines)):
-                out.append("")  # a column break in mid-paragraph
+                out.append(("", ""))  # a column break in mid-paragraph
                 n_breaks += 1
-            out.append(line)
+            out.append(("start" if p == 0 and i == 0 else "body", line))
     return n_breaks
 
 
@@ -209,36 +259,47 @@ def render_page(spec: dict, items: dict[str, dict]) -> tuple[str, dict]:
     """Lay out one page spec as OCR text, with its gold.
 
     Args:
-        spec: ``seed``, ``width`` (10–22), optional ``header``/``footer`` furniture lines,
+        spec: ``seed``, ``width`` (10–22; a large width leaves paragraphs unwrapped),
+            ``paragraph_gap`` (default true: a blank line between paragraphs), optional
+            ``header``/``footer`` furniture lines,
             ``column_breaks`` (chance of a mid-paragraph column break per paragraph) and
             ``blocks``: ``{"type": "article", "id": …, layout choices}`` or
             ``{"type": "briefs", "heading": …, "items": [article blocks]}``.
         items: corpus items by id (``title``, ``body``).
 
     Returns:
-        ``(text, gold)``; gold has ``page_id``, ``phenomena`` (page level) and ``articles``
-        (rows in the segmenter's gold format plus ``phenomena`` and ``byline_names``).
+        ``(text, gold)``; gold has ``page_id``, ``phenomena`` (page level), ``articles``
+        (rows in the segmenter's gold format plus ``phenomena``, ``byline_names`` and
+        ``headline_position``) and ``lines``: for every non-blank line of ``text``, in
+        order, ``[tag, article]`` with tag one of :data:`LINE_TAGS` and the article's row
+        index (-1 for page furniture and column headings).
     """
     rng = random.Random(spec.get("seed", 0))
     width = int(spec.get("width", 16))
     breaks = float(spec.get("column_breaks", 0.0))
-    out: list[str] = list(spec.get("header", []))
+    gap = bool(spec.get("paragraph_gap", True))
+    out: list[tuple[str, str, int]] = [("furniture", h, -1) for h in spec.get("header", [])]
     rows, n_breaks, heads = [], 0, set()
+
+    def emit(units, brk: float) -> int:
+        lines: list[tuple[str, str]] = []
+        n = sum(_emit(unit, width, rng, brk, lines, gap) for unit in units)
+        out.extend((tag, line, len(rows) - 1) for tag, line in lines)
+        return n
+
     for block in spec["blocks"]:
         if block["type"] == "briefs":
-            out += ["", block.get("heading", "简讯")]
+            out += [("", "", -1), ("heading", block.get("heading", "简讯"), -1)]
             for sub in block["items"]:
                 units, row = _article(sub, items[sub["id"]], rng, brief=True)
                 rows.append(row)
-                for unit in units:
-                    n_breaks += _emit(unit, width, rng, 0.0, out)
+                n_breaks += emit(units, 0.0)
             continue
         units, row = _article(block, items[block["id"]], rng)
         heads.add(block.get("headline", "before"))
         rows.append(row)
-        for unit in units:
-            n_breaks += _emit(unit, width, rng, breaks, out)
-    out += [""] + list(spec.get("footer", []))
+        n_breaks += emit(units, breaks)
+    out += [("", "", -1)] + [("furniture", f, -1) for f in spec.get("footer", [])]
     n = len(rows)
     phen = [f"articles_{'1' if n == 1 else '2-4' if n <= 4 else '5-8' if n <= 8 else '9-12'}"]
     phen.append(f"width_{'10-13' if width <= 13 else '14-17' if width <= 17 else '18-22'}")
@@ -246,13 +307,16 @@ def render_page(spec: dict, items: dict[str, dict]) -> tuple[str, dict]:
     phen += ["furniture"] if spec.get("header") or spec.get("footer") else []
     phen += ["column_break"] if n_breaks else []
     phen += ["briefs"] if any(b["type"] == "briefs" for b in spec["blocks"]) else []
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
-    return text, {"page_id": spec.get("page_id", ""), "phenomena": phen, "articles": rows}
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(line for _, line, _ in out)).strip() + "\n"
+    tags = [[tag, art if tag not in ("furniture", "heading") else -1] for tag, line, art in out]
+    tags = [t for t, (_, line, _) in zip(tags, out, strict=True) if line.strip()]
+    gold = {"page_id": spec.get("page_id", ""), "phenomena": phen, "articles": rows}
+    return text, gold | {"lines": tags}
 
 
-def _emit(unit, width: int, rng: random.Random, breaks: float, out: list[str]) -> int:
+def _emit(unit, width: int, rng: random.Random, breaks: float, out: list, gap: bool) -> int:
     if isinstance(unit, tuple):
-        return _print_body(unit[1], width, rng, breaks, out)
-    out.append("")
+        return _print_body(unit[1], width, rng, breaks, out, gap)
+    out.append(("", ""))
     out.extend(unit)
     return 0

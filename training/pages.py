@@ -30,7 +30,7 @@ import random
 from pathlib import Path
 
 from nlp import paths
-from training.page_render import body_paragraphs, render_page
+from training.page_render import body_paragraphs, render_page, sentences
 
 TEST_OUTLETS = frozenset(
     ("联合早报", "联合早报 - 财经", "法广RFI中文", "德国之声中文网", "纽约时报中文网")
@@ -190,8 +190,31 @@ def random_spec(seed: int, pool_ids: list[str], items: dict[str, dict]) -> dict:
     return spec
 
 
-def generated_pages(split: str, n: int, corpora_dir=None, first_seed: int = 0):
-    """``n`` rendered pages ``(spec, text, gold)`` of one split (seeds ``first_seed …``)."""
+def vary(spec: dict) -> dict:
+    """A training page's spec with the pasting forms the test pages do not draw: for one page
+    in four the paragraphs are not wrapped (pasted from a web page), for one in six there is no
+    blank line between paragraphs; three headlines in ten of several lines get blank lines
+    between their lines."""
+    rng = random.Random(spec["seed"] * 7919 + 1)
+    roll = rng.random()
+    if roll < 1 / 4:
+        spec = dict(spec, width=400, column_breaks=0.0)
+    elif roll < 5 / 12:
+        spec = dict(spec, paragraph_gap=False)
+    blocks = []
+    for block in spec["blocks"]:
+        several = block.get("kicker") or block.get("subtitle") or block.get("wrap")
+        if block["type"] == "article" and several and rng.random() < 0.3:
+            block = dict(block, head_gaps=True)
+        blocks.append(block)
+    return dict(spec, blocks=blocks)
+
+
+def generated_pages(
+    split: str, n: int, corpora_dir=None, first_seed: int = 0, variants: bool = False
+):
+    """``n`` rendered pages ``(spec, text, gold)`` of one split (seeds ``first_seed …``);
+    ``variants`` adds the pasting forms of :func:`vary` (training pages only)."""
     items = load_pool(split, corpora_dir)
     ids = sorted(items)
     if not ids:
@@ -199,6 +222,36 @@ def generated_pages(split: str, n: int, corpora_dir=None, first_seed: int = 0):
     out = []
     for seed in range(first_seed, first_seed + n):
         spec = random_spec(seed, ids, items)
+        spec = vary(spec) if variants else spec
+        out.append((spec, *render_page(spec, items)))
+    return out
+
+
+def single_pages(n: int, corpora_dir=None, first_seed: int = 0):
+    """``n`` single test articles ``(spec, text, gold)``, each must stay one article.
+
+    Even seeds are laid out like one article of a page (a layout drawn as for
+    :func:`random_spec`, no furniture); odd seeds are pasted as staff paste one article:
+    the headline, a blank line, and the body as the corpus has it (a paragraph per line).
+    """
+    items = load_pool("test", corpora_dir)
+    ids = sorted(items)
+    out = []
+    for seed in range(first_seed, first_seed + n):
+        rng = random.Random(seed)
+        item = items[ids[rng.randrange(len(ids))]]
+        if seed % 2:
+            paras = body_paragraphs(item)
+            text = item["title"].strip() + "\n\n" + "\n".join(paras) + "\n"
+            sents = sentences(paras[0])[:1] + sentences(paras[-1])[-1:]
+            row = {"title": item["title"].strip(), "first_sentence": sents[0]}
+            row |= {"last_sentence": sents[-1], "phenomena": ["pasted"]}
+            gold = {"page_id": f"single-{seed}", "phenomena": [], "articles": [row]}
+            out.append(({"page_id": f"single-{seed}"}, text, gold))
+            continue
+        block = _article_block(rng, item, rng.choice(["before", "after"]))
+        spec = {"page_id": f"single-{seed}", "seed": seed, "width": rng.randint(10, 22)}
+        spec |= {"blocks": [block], "column_breaks": rng.choice([0.0, 0.3, 0.6])}
         out.append((spec, *render_page(spec, items)))
     return out
 
@@ -212,20 +265,30 @@ def hand_pages(folder: Path | None = None, corpora_dir=None):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Score the rules segmenter on generated, hand-laid and seed pages; write the report."""
-    from training.page_report import run_benchmark
+    """Score the rules and the learned segmenter on generated, hand-laid and seed pages and on
+    single articles; write the report."""
+    from training.page_report import run_benchmark, segmenters
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--split", default="test", choices=["train", "dev", "test"])
     ap.add_argument("--n", type=int, default=60)
     ap.add_argument("--seed", type=int, default=0, help="first page seed")
     ap.add_argument("--out", type=Path, default=paths.reports_dir() / "pages")
+    ap.add_argument("--learned", default="", help="learned segmenter folder (default: shipped)")
+    ap.add_argument("--singles", type=int, default=1000, help="single test articles (0: none)")
     args = ap.parse_args(argv)
     sets = {f"generated {args.split}": generated_pages(args.split, args.n, first_seed=args.seed)}
     hand = paths.data_dir() / "pages" / "hand"
-    if args.split == "test" and hand.is_dir():
-        sets["hand-laid"] = hand_pages(hand)
-    print(run_benchmark(sets, args.out, seed_page=True))
+    singles = None
+    if args.split == "test":
+        sets |= {"hand-laid": hand_pages(hand)} if hand.is_dir() else {}
+        singles = single_pages(args.singles) if args.singles else None
+    segment = segmenters(args.learned)
+    print(
+        run_benchmark(
+            sets, args.out, seed_page=args.split == "test", segment=segment, singles=singles
+        )
+    )
     return 0
 
 

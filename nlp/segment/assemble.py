@@ -124,11 +124,16 @@ def _assign_stack(
     return best_any[1] if best_any[0] - best_nested[0] > margin else best_nested[1]
 
 
-def assemble(units: list[Body | Group], cfg: SegmentConfig) -> list[SegmentedArticle]:
+def assemble(
+    units: list[Body | Group], cfg: SegmentConfig, directions: list[str] | None = None
+) -> list[SegmentedArticle]:
     """Articles of one chunk: the layout is chosen, every headline group goes to its body (or
     its stacked headlines to a chain of bodies), bylines and captions go with their headline.
     A body or group holding only bylines or captions is kept as an article without title and
-    body (:func:`attach_orphans` gives it to a neighbour)."""
+    body (:func:`attach_orphans` gives it to a neighbour).
+
+    ``directions`` (``"before"``/``"after"``, one per :class:`Group` in order) overrides the
+    page-wide layout, as the learned pairing (:mod:`nlp.segment.learned`) decides it."""
     bodies = [u for u in units if isinstance(u, Body)]
     page_text = "\n".join(b.text() for b in bodies)
     lik = Likelihood(page_text, cfg.dirichlet_mu)
@@ -136,7 +141,10 @@ def assemble(units: list[Body | Group], cfg: SegmentConfig) -> list[SegmentedArt
     for b in bodies:
         t = b.text()
         counts[id(b)] = (grams(t), han_len(t))
-    direction = _choose_direction(units, lik, counts)
+    groups = [id(u) for u in units if isinstance(u, Group)]
+    if directions is None:
+        directions = [_choose_direction(units, lik, counts)] * len(groups)
+    direction_of = dict(zip(groups, directions, strict=True))
 
     titles: dict[int, list[list[Line]]] = {}
     extras: dict[int, list[Line]] = {}  # bylines and captions that came with a headline
@@ -145,7 +153,7 @@ def assemble(units: list[Body | Group], cfg: SegmentConfig) -> list[SegmentedArt
     for k, unit in enumerate(units):
         if not isinstance(unit, Group):
             continue
-        step = -1 if direction == "after" else 1
+        step = -1 if direction_of[id(unit)] == "after" else 1
         chain = _chain(units, k, step, cfg.max_stack)
         if not chain or id(chain[0]) in titles:  # no body that way, or it has its headline
             step = -step

@@ -43,7 +43,7 @@ def grams(text: str) -> Counter:
     return out
 
 
-def _bigram_cosine(a: str, b: str) -> float:
+def bigram_cosine(a: str, b: str) -> float:
     ca, cb = _bigrams(han_chars(a)), _bigrams(han_chars(b))
     if not ca or not cb:
         return 0.0
@@ -136,7 +136,7 @@ def _group_is_boundary(
         return False
     if han_len(before) < cfg.min_context_chars or han_len(after) < cfg.min_context_chars:
         return True
-    sim = _bigram_cosine(before[-cfg.continuity_window :], after[: cfg.continuity_window])
+    sim = bigram_cosine(before[-cfg.continuity_window :], after[: cfg.continuity_window])
     if len(heads) >= 2:
         return sim < cfg.multi_line_boundary_similarity
     if is_full_line(heads[0].text, width, cfg) and not indented:

@@ -7,8 +7,14 @@ from dataclasses import dataclass
 
 @dataclass
 class SegmentConfig:
-    """Knobs of :func:`segment_page`; the defaults were set on the seed page and on pairs of
-    consecutive 新闻联播 stories (see ``data/seeds/README.md``)."""
+    """Knobs of :func:`segment_page`; the rules' defaults were set on the seed page and on pairs
+    of consecutive 新闻联播 stories (see ``data/seeds/README.md``)."""
+
+    method: str = "learned"
+    """``learned`` (the CRF line tagger and pairing model of :mod:`nlp.segment.learned`) or
+    ``rules`` (the hand-set rules below, the baseline)."""
+    model_dir: str = ""
+    """The learned segmenter's folder; empty means ``data/models/segmenter``."""
 
     max_headline_chars: int = 40
     """A headline line has at most this many characters."""
@@ -46,6 +52,8 @@ class SegmentConfig:
     新闻联播 stories are told apart by more than 1.0)."""
 
     def __post_init__(self) -> None:
+        if self.method not in ("learned", "rules"):
+            raise ValueError(f"method must be 'learned' or 'rules', got {self.method!r}")
         if self.max_headline_chars < 4:
             raise ValueError(f"max_headline_chars must be >= 4, got {self.max_headline_chars!r}")
         if not 0.0 < self.full_line_ratio <= 1.0:

@@ -83,6 +83,7 @@ class Line:
     kind: str
     block: int  # paragraph block (blocks are separated by blank lines)
     lead: bool = False  # opens an article (本报讯…, （上接…）, agency dateline)
+    index: int = -1  # the line's place on the page (the learned segmenter's lines only)
 
 
 def han_len(text: str) -> int:
@@ -102,7 +103,7 @@ def _is_headline_like(line: str, cfg: SegmentConfig, allow_comma: bool = False) 
     return not (ends_sentence(line) and re.search(f"[{CJK_PUNCT_CLASS}].", line[:-1]))
 
 
-def _classify(line: str, cfg: SegmentConfig, alone: bool = False) -> tuple[str, bool]:
+def line_kind(line: str, cfg: SegmentConfig, alone: bool = False) -> tuple[str, bool]:
     """Kind of one cleaned line and whether it opens an article (``alone``: the line is a
     block of its own, where a headline may hold one comma)."""
     if CONT_START_RE.match(line):
@@ -178,7 +179,7 @@ def classified_lines(chunk: str, cfg: SegmentConfig) -> list[Line]:
     width = _column_width(blocks)
     out: list[Line] = []
     for b, block in enumerate(blocks):
-        kinds = [_classify(line, cfg, alone=len(block) == 1) for line in block]
+        kinds = [line_kind(line, cfg, alone=len(block) == 1) for line in block]
         if len(block) == 1 and kinds[0][0] == HEAD and "，" in block[0]:
             if is_full_line(block[0], width, cfg):  # a comma'd column-wide line is body
                 kinds = [(BODY, False)]

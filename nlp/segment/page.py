@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+import logging
+
+from nlp import paths
 from nlp.segment.assemble import SegmentedArticle, assemble, attach_orphans
 from nlp.segment.boundaries import split_units
 from nlp.segment.config import SegmentConfig
 from nlp.segment.lines import classified_lines, column_width_from_lines, hard_chunks
 from nlp.types import Article
 
+log = logging.getLogger(__name__)
+_warned: set[str] = set()
+
+
+def _learned(cfg: SegmentConfig):
+    """The learned segmenter of ``cfg.model_dir``, or None (logged once) when it is missing."""
+    from nlp.segment.learned import load_segmenter
+
+    folder = str(cfg.model_dir or paths.model_dir("segmenter"))
+    try:
+        return load_segmenter(folder)
+    except (FileNotFoundError, OSError, ValueError) as exc:
+        if folder not in _warned:
+            _warned.add(folder)
+            log.warning("learned segmenter unavailable (%s); using the rules", exc)
+        return None
+
 
 def segment_page_detailed(
-    text: str, source: str = "", config: SegmentConfig | None = None
+    text: str,
+    source: str = "",
+    config: SegmentConfig | None = None,
+    line_sizes: list[float] | None = None,
 ) -> list[SegmentedArticle]:
     """Like :func:`segment_page`, keeping the continuation notes and headline position.
 
@@ -18,6 +41,8 @@ def segment_page_detailed(
         text: the page as pasted.
         source: copied into every article's ``source``.
         config: optional :class:`SegmentConfig`.
+        line_sizes: print size of each non-blank line against body text, when the page comes
+            from an image (:func:`nlp.ocr.ocr_page`); the learned segmenter uses it.
 
     Returns:
         One :class:`SegmentedArticle` per article, in page order.
@@ -28,6 +53,11 @@ def segment_page_detailed(
         [('会议强调，要加快推进国家安全体系和能力现代化。', '一')]
     """
     cfg = config or SegmentConfig()
+    learned = _learned(cfg) if cfg.method == "learned" else None
+    if learned is not None:
+        from nlp.segment.tagger import page_lines
+
+        return _finish(learned.segment(page_lines(text, line_sizes), cfg), source)
     out: list[SegmentedArticle] = []
     for chunk in hard_chunks(text):
         lines = classified_lines(chunk, cfg)
@@ -35,20 +65,30 @@ def segment_page_detailed(
             continue
         width = column_width_from_lines(lines)
         out.extend(assemble(split_units(lines, cfg, width), cfg))
-    out = attach_orphans(out)
+    return _finish(out, source)
+
+
+def _finish(segs: list[SegmentedArticle], source: str) -> list[SegmentedArticle]:
+    out = attach_orphans(segs)
     for i, seg in enumerate(out):
         seg.article.index = i
         seg.article.source = source
     return out
 
 
-def segment_page(text: str, source: str = "", config: SegmentConfig | None = None) -> list[Article]:
+def segment_page(
+    text: str,
+    source: str = "",
+    config: SegmentConfig | None = None,
+    line_sizes: list[float] | None = None,
+) -> list[Article]:
     """Split a pasted page into articles (title, byline, body, captions, source, index).
 
     Args:
         text: the page as pasted (OCR spaces and broken lines are fine).
         source: copied into every article's ``source``.
         config: optional :class:`SegmentConfig`.
+        line_sizes: optional print sizes of the non-blank lines (a page image's OCR).
 
     Returns:
         The articles in page order (``index`` from 0). Empty text gives ``[]``; a text
@@ -62,4 +102,4 @@ def segment_page(text: str, source: str = "", config: SegmentConfig | None = Non
         ...     "石梁河巡河调研\\n\\n李选才到石梁河开展巡河调研。\\f图为巡河现场 王琳 摄")]
         [('石梁河巡河调研', ['图为巡河现场 王琳 摄'])]
     """
-    return [s.article for s in segment_page_detailed(text, source, config)]
+    return [s.article for s in segment_page_detailed(text, source, config, line_sizes)]

@@ -1,0 +1,183 @@
+"""The learned segmenter: line reading, units from tags, pairing, decoding, training, fallback."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from nlp import paths
+from nlp.evaluation.segmentation import compare_with_gold, load_gold
+from nlp.segment import SegmentConfig, segment_page
+from nlp.segment import page as page_module
+from nlp.segment.boundaries import Body, Group
+from nlp.segment.learned import (
+    Pairing,
+    decode_directions,
+    load_segmenter,
+    merge_stacked,
+    split_claimed,
+    units_from_tags,
+)
+from nlp.segment.lines import Line
+from nlp.segment.tagger import TAGS, line_features, page_lines
+from training.page_render import LINE_TAGS
+
+SHIPPED = paths.model_dir("segmenter")
+
+
+def test_tag_set_is_the_generators():
+    assert TAGS == LINE_TAGS
+
+
+def test_page_lines_mark_blank_lines_chunks_and_sizes():
+    text = "标题一二三四五\n\n正文第一行\n正文第二行。\n-----\n另一块。"
+    lines = page_lines(text, sizes=[2.0, 1.0, 1.0, 1.0])
+    assert [ln.text for ln in lines] == ["标题一二三四五", "正文第一行", "正文第二行。", "另一块。"]
+    assert [(ln.blank_before, ln.blank_after) for ln in lines[:3]] == [
+        (True, True),
+        (True, False),
+        (False, True),
+    ]
+    assert [ln.chunk for ln in lines] == [0, 0, 0, 1]
+    assert [ln.size for ln in lines] == [2.0, 1.0, 1.0, 1.0]
+    assert all(ln.size == 0.0 for ln in page_lines(text, sizes=[2.0]))  # not one per line
+
+
+def test_features_describe_form_not_words():
+    feats = line_features(page_lines("本报讯（记者 张三）今天开会。\n\n图为现场 王琳 摄"))
+    assert feats[0]["0:lead"] == 1.0 and feats[1]["0:photo"] == 1.0
+    names = {k.split("=")[0] for f in feats for k in f}
+    assert not any("今天" in n or "现场" in n for n in names)
+
+
+def _lines(*pairs):
+    text = "\n\n".join(t for t, _ in pairs)
+    return page_lines(text), [tag for _, tag in pairs]
+
+
+def test_units_from_tags_builds_groups_and_bodies():
+    lines, tags = _lines(
+        ("小麦保险理赔会召开", "head"),
+        ("本报讯（记者 张三）全市小麦保险理赔工作推进会召开。", "start"),
+        ("会议要求加快理赔进度。", "body"),
+        ("（李四参与采写）", "note"),
+        ("石梁河巡河调研", "head"),
+        ("李选才到石梁河开展巡河调研。", "start"),
+    )
+    units = units_from_tags(lines, tags, SegmentConfig())
+    kinds = [type(u).__name__ for u in units]
+    assert kinds == ["Group", "Body", "Group", "Body"]
+    first = units[1]
+    assert first.lead_byline == "记者 张三" and first.marked
+    assert first.notes == ["（李四参与采写）"]
+    assert first.lines[0].text == "全市小麦保险理赔工作推进会召开。"
+
+
+def test_a_new_headline_block_starts_a_new_group():
+    lines, tags = _lines(("甲乙丙丁戊己庚", "head"), ("辛壬癸子丑寅卯", "head"), ("正文。", "start"))
+    units = units_from_tags(lines, tags, SegmentConfig())
+    assert [type(u).__name__ for u in units] == ["Group", "Group", "Body"]
+    # no body before them: merged back into one group (one headline of two blocks)
+    merged = merge_stacked(units, SegmentConfig(), margin=0.5)
+    assert [type(u).__name__ for u in merged] == ["Group", "Body"]
+    assert len(merged[0].sub_blocks()) == 2
+
+
+def _group(text="标题"):
+    return Group([Line(text, "head", 0)])
+
+
+def _body(*texts, start=0):
+    return Body(lines=[Line(t, "body", start + i, index=start + i) for i, t in enumerate(texts)])
+
+
+def test_decoding_gives_no_body_two_headlines():
+    units = [_group(), _body("一。"), _group(), _body("二。")]
+    pairing = Pairing(weights={}, bias=0.0, conflict_penalty=4.0, untitled_penalty=1.5)
+    # locally the first group heads the next body, the second closes the one before it
+    dirs = decode_directions(units, [0.9, 0.45], pairing)
+    assert dirs == ["before", "before"]
+    # a last group with no body after it can only close the body before
+    assert decode_directions([_body("一。"), _group()], [0.99], pairing) == ["after"]
+
+
+def test_a_body_claimed_twice_is_split_at_its_likeliest_start():
+    body = _body("甲文一。", "甲文二。", "乙文一。", "乙文二。")
+    units = [_group(), body, _group()]
+    p_start = [0.0, 0.1, 0.7, 0.05]
+    out, dirs = split_claimed(units, ["before", "after"], p_start, threshold=0.05)
+    assert [type(u).__name__ for u in out] == ["Group", "Body", "Body", "Group"]
+    assert [ln.text for ln in out[2].lines] == ["乙文一。", "乙文二。"]
+    assert dirs == ["before", "after"]
+    same, _ = split_claimed(units, ["before", "after"], p_start, threshold=0.9)
+    assert len(same) == 3
+
+
+def test_pairing_round_trips(tmp_path: Path):
+    p = Pairing(weights={"fit_diff": 2.0}, bias=-0.5, stack_margin=1.0)
+    p.save(tmp_path / "pairing.json")
+    q = Pairing.load(tmp_path / "pairing.json")
+    assert q == p and q.p_before({"fit_diff": 1.0}) == pytest.approx(0.8176, abs=1e-4)
+
+
+@pytest.mark.skipif(not (SHIPPED / "lines.crfsuite").is_file(), reason="no shipped segmenter")
+def test_shipped_learned_segmenter_is_the_default_and_gets_the_seed_page():
+    assert SegmentConfig().method == "learned"
+    text = paths.seed_page().read_text(encoding="utf-8")
+    check = compare_with_gold(segment_page(text), load_gold(paths.seed_gold()))
+    assert check.problems == []
+
+
+@pytest.mark.skipif(not (SHIPPED / "lines.crfsuite").is_file(), reason="no shipped segmenter")
+def test_learned_keeps_one_article_and_splits_blank_line_separated_ones():
+    one = "小麦保险理赔工作推进会召开\n\n5月30日，全市小麦保险理赔工作推进会召开。会议要求加快理赔。"
+    assert len(segment_page(one)) == 1
+    two = one + "\n\n石梁河开展巡河调研\n\n李选才到石梁河开展巡河调研，察看水情水质和周边环境。"
+    assert [a.title for a in segment_page(two)] == ["小麦保险理赔工作推进会召开", "石梁河开展巡河调研"]
+    assert segment_page("") == []
+
+
+def test_missing_model_falls_back_to_the_rules_with_a_warning(tmp_path, caplog):
+    page_module._warned.clear()
+    cfg = SegmentConfig(model_dir=str(tmp_path / "none"))
+    text = "小麦保险理赔会召开\n\n本报讯（记者 张三）全市小麦保险理赔工作推进会召开。"
+    with caplog.at_level(logging.WARNING):
+        arts = segment_page(text, config=cfg)
+    assert [a.title for a in arts] == ["小麦保险理赔会召开"]
+    assert "using the rules" in caplog.text
+
+
+def test_config_rejects_unknown_method():
+    with pytest.raises(ValueError, match="method"):
+        SegmentConfig(method="magic")
+
+
+def _corpora(tmp_path: Path) -> Path:
+    def item(i: int, date: str) -> dict:
+        paras = [f"第{i}篇讲城市{i}的水利工程第{p}期进展。工程已完成{p}成。" * 3 for p in range(4)]
+        return {"id": f"xwlb-{date}-{i}", "date": date, "title": f"城市{i}水利工程建设取得新进展",
+                "body": "\n".join(paras)}  # fmt: skip
+
+    rows = [item(i, "20200101") for i in range(20)] + [item(i, "20240101") for i in range(20, 30)]
+    with gzip.open(tmp_path / "xwlb.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    return tmp_path
+
+
+def test_training_writes_a_model_that_loads(tmp_path: Path, monkeypatch):
+    from training import segmenter as train_module
+
+    monkeypatch.setenv("NEWSDESK_CORPORA", str(_corpora(tmp_path)))
+    out = tmp_path / "model"
+    argv = ["--out", str(out), "--n-train", "12", "--n-dev", "4", "--max-iterations", "5"]
+    assert train_module.main(argv + ["--penalties", "4;1.5;0;0.5"]) == 0
+    seg = load_segmenter(str(out))
+    assert seg.pairing.stack_margin == 0.5
+    cfg = SegmentConfig(model_dir=str(out))
+    arts = segment_page("城市1水利工程建设取得新进展\n\n第1篇讲城市1的水利工程。", config=cfg)
+    assert arts and "第1篇" in arts[0].body
+    assert json.loads((out / "train_config.json").read_text())["n_train"] == 12

@@ -1,0 +1,129 @@
+"""Print a page as an image, the way a paper sets it, to measure OCR + segmentation end to end.
+
+Black text on white in six columns; headlines in a larger font, kickers and ``——`` subtitles
+in a middle size, bylines and captions in a smaller one; a paragraph's first line indented by
+two characters; space above and below each headline block. Text flows down a column and on
+into the next, as on paper.
+
+A page is a list of blocks ``(kind, text)`` with kind ``head``, ``sub`` (kicker, subtitle),
+``body`` (a paragraph), ``small`` (byline, caption, note). :func:`seed_blocks` reads them off
+the seed page with its gold headlines.
+
+Example::
+
+    from training.page_image import render_blocks, seed_blocks
+    image = render_blocks(seed_blocks())          # a PIL image, about 3,500 x 4,000 px
+    image.save("seed.png")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nlp import paths
+from nlp.evaluation.segmentation import load_gold, squash
+from nlp.segment.config import SegmentConfig
+from nlp.segment.lines import line_kind
+from nlp.text import clean_text, join_wrapped_lines
+from training.page_render import wrap
+
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
+SCALE = {"head": 1.9, "sub": 1.3, "body": 1.0, "small": 0.85}
+
+
+def cjk_font() -> str | None:
+    """A font file with Chinese glyphs, or None."""
+    return next((f for f in FONT_CANDIDATES if Path(f).is_file()), None)
+
+
+def seed_blocks(text: str | None = None, gold: list[dict] | None = None) -> list[tuple[str, str]]:
+    """The seed page as blocks: blank-separated blocks whose lines all belong to a gold
+    title are headlines (``——`` lines subtitles), bylines and captions are small print, the
+    rest paragraphs (wrapped lines joined)."""
+    text = text if text is not None else paths.seed_page().read_text(encoding="utf-8")
+    gold = gold if gold is not None else load_gold(paths.seed_gold())
+    titles = [squash(r["title"]) for r in gold]
+    cfg = SegmentConfig()
+    out: list[tuple[str, str]] = []
+    for block in clean_text(text, join_lines=False).split("\n\n"):
+        lines = [ln for ln in block.split("\n") if ln.strip()]
+        if not lines:
+            continue
+        if all(any(squash(ln) in t for t in titles) for ln in lines):
+            for ln in lines:
+                out.append(("sub" if ln.startswith("——") else "head", ln))
+            continue
+        kinds = [line_kind(ln, cfg)[0] for ln in lines]
+        if all(k in ("byline", "caption") for k in kinds):
+            out += [("small", ln) for ln in lines]
+            continue
+        out += [("body", p) for p in join_wrapped_lines(lines)]
+    return out
+
+
+def render_blocks(
+    blocks: list[tuple[str, str]],
+    columns: int = 6,
+    chars: int = 17,
+    font_px: int = 30,
+    margin: int = 80,
+    font_path: str | None = None,
+):
+    """A PIL image of ``blocks`` set in ``columns`` columns of ``chars`` characters.
+
+    Raises:
+        FileNotFoundError: no font with Chinese glyphs is installed.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    font_path = font_path or cjk_font()
+    if font_path is None:
+        raise FileNotFoundError("no CJK font found (install fonts-wqy-zenhei)")
+    fonts = {k: ImageFont.truetype(font_path, round(font_px * v)) for k, v in SCALE.items()}
+    col_w = chars * font_px
+    gutter = 2 * font_px
+    placed = []  # (column, y, kind, x offset, text)
+    col, y = 0, 0.0
+    lines_per_block = []
+    for kind, text in blocks:
+        size = font_px * SCALE[kind]
+        width = max(1, int(col_w // size))
+        if kind == "body":
+            rows = wrap(text, width - 2)[:1]
+            rest = text[len(rows[0]) :] if rows else ""
+            rows = [("indent", rows[0])] + [("", r) for r in wrap(rest, width) if r and rest]
+        else:
+            rows = [("", r) for r in wrap(text, width)]
+        lines_per_block.append((kind, size, rows))
+    column_height = _balanced_height(lines_per_block, columns)
+    for kind, size, rows in lines_per_block:
+        space = size * 0.8 if kind in ("head", "sub") else 0.0
+        y += space if y else 0.0
+        for flag, row in rows:
+            if y + size * 1.5 > column_height and y > 0:
+                col, y = col + 1, 0.0
+            indent = 2 * size if flag == "indent" else 0.0
+            placed.append((col, y, kind, indent, row))
+            y += size * 1.5
+        y += space
+    n_cols = max(columns, col + 1)
+    width = margin * 2 + n_cols * col_w + (n_cols - 1) * gutter
+    height = int(margin * 2 + column_height + font_px * 3)
+    img = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(img)
+    for c, yy, kind, indent, row in placed:
+        x = margin + c * (col_w + gutter) + indent
+        draw.text((x, margin + yy), row, fill="black", font=fonts[kind])
+    return img
+
+
+def _balanced_height(blocks, columns: int) -> float:
+    """The column height that spreads the blocks over ``columns`` columns."""
+    total = 0.0
+    for kind, size, rows in blocks:
+        total += len(rows) * size * 1.5 + (size * 1.6 if kind in ("head", "sub") else 0.0)
+    return total / columns * 1.04

@@ -1,0 +1,212 @@
+"""Train the learned page segmenter: the CRF line tagger and the headline pairing model.
+
+Training pages are drawn by :func:`training.pages.random_spec` from the ``train`` split (CCTV
+stories up to 2023 and the domestic ``other_outlets`` feeds); the pairing penalties and the
+CRF's regularisation are chosen on ``dev`` pages (CCTV 2024–2025). Test pages (2026 foreign
+and wire outlets, ``local_rare``), the hand-laid pages and the seed page are never used here.
+
+Example::
+
+    python -m training.segmenter --config training/configs/segmenter.json --out runs/segmenter
+    python -m training.pages --split test --learned runs/segmenter   # then compare with rules
+
+Ship by copying ``lines.crfsuite``, ``pairing.json`` and ``train_config.json`` to
+``data/models/segmenter/`` when the test benchmark beats the shipped model.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nlp.evaluation.pages import score_page, summarize
+from nlp.segment import SegmentConfig
+from nlp.segment.assemble import attach_orphans
+from nlp.segment.learned import (
+    PAIRING_FEATURES,
+    LearnedSegmenter,
+    Pairing,
+    pairing_features,
+    units_from_tags,
+)
+from nlp.segment.lines import MARKER, line_kind
+from nlp.segment.tagger import HEAD_TAGS, LineTagger, line_features, page_lines
+from training.config import parse_config, save_config
+from training.pages import generated_pages
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SegmenterTrainConfig:
+    """Settings of ``python -m training.segmenter``."""
+
+    out: str = field(default="runs/segmenter", metadata={"help": "output folder"})
+    n_train: int = field(default=1500, metadata={"help": "generated training pages"})
+    n_dev: int = field(default=120, metadata={"help": "generated dev pages (choices only)"})
+    first_seed: int = field(default=100000, metadata={"help": "seed of the first train page"})
+    c1: float = field(default=0.05, metadata={"help": "CRF L1 weight"})
+    c2: float = field(default=0.01, metadata={"help": "CRF L2 weight"})
+    max_iterations: int = field(default=150, metadata={"help": "CRF L-BFGS iterations"})
+    penalties: str = field(
+        default="4;1.5;0,0.005;0,0.5,1.5",
+        metadata={"help": "conflict;untitled;split-threshold;stack-margin grids tried on dev"},
+    )
+
+
+_SIZES = {  # print size ranges against body text, as OCR boxes of a printed page give them
+    "head": (1.4, 2.6),
+    "kicker": (1.1, 1.4),
+    "subtitle": (1.1, 1.5),
+    "heading": (1.2, 1.8),
+    "byline": (0.9, 1.1),
+    "caption": (0.8, 1.0),
+    "subhead": (1.0, 1.3),
+    "furniture": (0.7, 1.0),
+}
+
+
+def synthetic_sizes(gold: dict, seed: int) -> list[float] | None:
+    """Print sizes for one page in three, as if it came from an image (None for the others):
+    one headline size per article, body text 1.0 with a little noise."""
+    rng = random.Random(seed * 31 + 7)
+    if rng.random() >= 1 / 3:
+        return None
+    head = {}
+    out = []
+    for tag, art in gold["lines"]:
+        if tag == "head":
+            size = head.setdefault(art, rng.uniform(*_SIZES["head"]))
+        elif tag in _SIZES:
+            size = rng.uniform(*_SIZES[tag])
+        else:
+            size = rng.gauss(1.0, 0.04)
+        out.append(size)
+    return out
+
+
+def aligned(pages, sizes: bool = False) -> list[tuple[list, list[str], list[int], dict]]:
+    """``(lines, tags, articles, gold)`` per page whose cleaned lines match its gold lines;
+    ``sizes`` gives one page in three :func:`synthetic_sizes`."""
+    out, skipped = [], 0
+    for spec, text, gold in pages:
+        seed = int(spec.get("seed", 0))
+        lines = page_lines(text, synthetic_sizes(gold, seed) if sizes else None)
+        if len(lines) != len(gold["lines"]):
+            skipped += 1
+            continue
+        out.append((lines, [t for t, _ in gold["lines"]], [a for _, a in gold["lines"]], gold))
+    if skipped:
+        log.warning("%d pages skipped: cleaned lines do not match the gold lines", skipped)
+    return out
+
+
+def group_directions(lines, tags, arts, gold, cfg: SegmentConfig) -> list[str]:
+    """The gold direction of each headline group :func:`units_from_tags` builds from gold tags."""
+    out, open_, titled = [], False, False
+    for ln, tag, art in zip(lines, tags, arts, strict=True):
+        if tag in ("furniture", "heading"):
+            continue
+        if line_kind(ln.text, cfg)[0] == MARKER:
+            open_ = False
+        elif tag in HEAD_TAGS or (open_ and tag in ("byline", "caption")):
+            if open_ and tag in ("kicker", "head") and ln.blank_before and titled:
+                open_ = False  # a new headline block (as units_from_tags splits it)
+            if not open_:
+                out.append(gold["articles"][art]["headline_position"])
+                titled = False
+            open_ = True
+            titled = titled or tag in HEAD_TAGS
+        else:
+            open_ = False
+    return out
+
+
+def pairing_data(pages, cfg: SegmentConfig) -> tuple[list[list[float]], list[int]]:
+    """Pairing features and labels (1 = headline before its body) from gold-tagged pages."""
+    xs, ys = [], []
+    for lines, tags, arts, gold in pages:
+        for chunk in sorted({ln.chunk for ln in lines}):
+            idx = [i for i, ln in enumerate(lines) if ln.chunk == chunk]
+            sub = [lines[i] for i in idx], [tags[i] for i in idx], [arts[i] for i in idx]
+            feats = pairing_features(units_from_tags(sub[0], sub[1], cfg), cfg)
+            dirs = group_directions(*sub, gold, cfg)
+            if len(feats) != len(dirs):
+                continue
+            xs += [[f[k] for k in PAIRING_FEATURES] for f in feats]
+            ys += [d == "before" for d in dirs]
+    return xs, ys
+
+
+def train_tagger(pages, cfg: SegmenterTrainConfig, path: Path, seg_cfg: SegmentConfig) -> None:
+    import pycrfsuite
+
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for lines, tags, _, _ in pages:
+        trainer.append(line_features(lines, seg_cfg), tags)
+    trainer.set_params(
+        {"c1": cfg.c1, "c2": cfg.c2, "max_iterations": cfg.max_iterations}
+        | {"feature.possible_transitions": True}
+    )
+    trainer.train(str(path))
+
+
+def fit_pairing(xs, ys) -> Pairing:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=1.0, max_iter=2000).fit(xs, ys)
+    weights = dict(zip(PAIRING_FEATURES, map(float, model.coef_[0]), strict=True))
+    return Pairing(weights=weights, bias=float(model.intercept_[0]))
+
+
+def score(segmenter: LearnedSegmenter, pages, seg_cfg: SegmentConfig) -> dict:
+    scores = []
+    for _, text, gold in pages:
+        arts = [s.article for s in attach_orphans(segmenter.segment(page_lines(text), seg_cfg))]
+        scores.append(score_page(arts, gold["articles"]))
+    return summarize(scores)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    cfg = parse_config(SegmenterTrainConfig, argv, description=__doc__.split("\n")[0])
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    seg_cfg = SegmentConfig()
+    t0 = time.time()
+    train_pages = generated_pages("train", cfg.n_train, first_seed=cfg.first_seed, variants=True)
+    train = aligned(train_pages, sizes=True)
+    dev_pages = generated_pages("dev", cfg.n_dev, variants=True)
+    log.info("%d train pages, %d dev pages (%.0f s)", len(train), len(dev_pages), time.time() - t0)
+    train_tagger(train, cfg, out / LineTagger.FILE, seg_cfg)
+    log.info("CRF trained (%.0f s)", time.time() - t0)
+    pairing = fit_pairing(*pairing_data(train, seg_cfg))
+    pairing.save(out / Pairing.FILE)
+    grids = [list(map(float, g.split(","))) for g in cfg.penalties.split(";")]
+    segmenter = LearnedSegmenter(out)
+    results = []
+    for c, u, t, s in itertools.product(*grids):
+        p = segmenter.pairing
+        p.conflict_penalty, p.untitled_penalty, p.split_threshold, p.stack_margin = c, u, t, s
+        m = score(segmenter, dev_pages, seg_cfg)
+        results.append((m["with_headline"], m["exact_count"], c, u, t, s))
+        log.info("dev conflict=%s untitled=%s split=%s stack=%s: %s", c, u, t, s, m)
+    best = max(results)
+    p = pairing
+    p.conflict_penalty, p.untitled_penalty, p.split_threshold, p.stack_margin = best[2:]
+    pairing.save(out / Pairing.FILE)
+    save_config(cfg, out)
+    keys = ("with_headline", "exact_count", "conflict", "untitled", "split", "stack_margin")
+    report = {"dev": [dict(zip(keys, r, strict=True)) for r in results], "chosen": best[2:]}
+    (out / "dev.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    log.info("chosen penalties %s (%.0f s)", best[2:], time.time() - t0)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
