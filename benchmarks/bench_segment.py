@@ -1,7 +1,9 @@
-"""Time clean_text + segment_page on 0.5, 1, 2 and 5 MB pages built by repeating the seed page.
+"""Time clean_text + segment_page: one seed page, then 0.5, 1, 2 and 5 MB built by repeating it.
 
-Prints seconds, MB/s and the time per MB relative to the smallest size: a ratio near 1.0 at
-every size means the work grows linearly with the input (nothing quadratic).
+For the rules and the learned segmenter (the default) in the same run: seconds for one page
+(the target is 0.2 s) and its ratio to the rules; then, per size, seconds, MB/s and the time
+per MB relative to the smallest size: a ratio near 1.0 at every size means the work grows
+linearly with the input (nothing quadratic).
 
     python benchmarks/bench_segment.py [--seed PATH] [--sizes 0.5 1 2 5] [--repeat 3]
 """
@@ -12,11 +14,12 @@ import argparse
 import time
 from pathlib import Path
 
-from nlp.segment import segment_page
+from nlp.segment import SegmentConfig, segment_page
 from nlp.text import clean_text
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_cd28cbcedefb48dc.txt"
 MB = 1024 * 1024
+METHODS = ("rules", "learned")
 
 
 def build_text(seed: str, megabytes: float) -> str:
@@ -27,11 +30,12 @@ def build_text(seed: str, megabytes: float) -> str:
     return unit * copies
 
 
-def time_once(text: str) -> tuple[float, int]:
+def time_once(text: str, method: str = "learned") -> tuple[float, int]:
     """Seconds for clean_text + segment_page, and the number of articles found."""
+    cfg = SegmentConfig(method=method)
     start = time.perf_counter()
     clean_text(text)
-    articles = segment_page(text)
+    articles = segment_page(text, config=cfg)
     return time.perf_counter() - start, len(articles)
 
 
@@ -43,15 +47,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     seed = args.seed.read_text(encoding="utf-8")
-    print(f"{'MB':>6} {'seconds':>8} {'MB/s':>6} {'s/MB vs smallest':>17} {'articles':>9}")
-    base = None
-    for size in args.sizes:
-        text = build_text(seed, size)
-        mb = len(text.encode("utf-8")) / MB
-        best, n = min(time_once(text) for _ in range(args.repeat))
-        per_mb = best / mb
-        base = base or per_mb
-        print(f"{mb:6.2f} {best:8.3f} {mb / best:6.2f} {per_mb / base:17.2f} {n:9d}")
+    segment_page(seed)  # load the learned model outside the timing
+    one = {m: min(time_once(seed, m) for _ in range(max(5, args.repeat))) for m in METHODS}
+    print(f"{'one page':>10} {'seconds':>8} {'vs rules':>8} {'articles':>9}")
+    for m in METHODS:
+        print(f"{m:>10} {one[m][0]:8.4f} {one[m][0] / one['rules'][0]:8.2f} {one[m][1]:9d}")
+    print()
+    print(
+        f"{'method':>8} {'MB':>6} {'seconds':>8} {'MB/s':>6} {'s/MB vs smallest':>17} {'articles':>9}"
+    )
+    for m in METHODS:
+        base = None
+        for size in args.sizes:
+            text = build_text(seed, size)
+            mb = len(text.encode("utf-8")) / MB
+            best, n = min(time_once(text, m) for _ in range(args.repeat))
+            per_mb = best / mb
+            base = base or per_mb
+            print(f"{m:>8} {mb:6.2f} {best:8.3f} {mb / best:6.2f} {per_mb / base:17.2f} {n:9d}")
     return 0
 
 

@@ -135,3 +135,34 @@ def test_python_dash_m_nlp(entry, seed_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == 9
+
+
+def test_segment_reads_page_images_and_reports_bad_ones(tmp_path, capsys, monkeypatch):
+    """PNG/JPEG pages go through OCR (here a stand-in that checks the image is readable) and
+    the segmenter gets the line sizes; an unreadable image is an error row, the rest goes on."""
+    from PIL import Image
+
+    import nlp.ocr
+
+    seen = {}
+
+    def fake_ocr_page(image, config=None):
+        nlp.ocr.load_image(image)  # the real reader: a bad file raises ValueError here
+        text = "小麦保险理赔会召开\n\n本报讯（记者 张三）全市小麦保险理赔工作推进会召开。"
+        seen["image"] = str(image)
+        return nlp.ocr.OcrPage(text, [2.0, 1.0])
+
+    monkeypatch.setattr(nlp.ocr, "ocr_page", fake_ocr_page)
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    Image.new("RGB", (40, 30), "white").save(pages / "page.png")
+    (pages / "broken.jpg").write_bytes(b"not an image at all")
+    (pages / "a.txt").write_text("标题在这里呢\n\n正文第一句。", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["segment", str(pages), "-o", str(out)]) == 1  # one bad record
+    rows = {r["record_id"]: r for r in _read_jsonl(out)}
+    assert rows["page"]["title"] == "小麦保险理赔会召开" and rows["page"]["byline"] == "记者 张三"
+    assert "cannot read the image" in rows["broken"]["error"]
+    assert rows["a"]["title"] == "标题在这里呢"
+    assert seen["image"].endswith("page.png")
+    assert "broken" in capsys.readouterr().err

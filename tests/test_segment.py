@@ -14,8 +14,11 @@ from nlp.types import Article
 # ---------------------------------------------------------------- the seed page
 
 
+RULES = SegmentConfig(method="rules")  # the baseline; the learned default: test_segment_learned
+
+
 def test_seed_page_matches_gold(seed_text, seed_gold):
-    articles = segment_page(seed_text, source="seed.txt")
+    articles = segment_page(seed_text, source="seed.txt", config=RULES)
     check = compare_with_gold(articles, seed_gold)
     assert check.problems == []
     assert check.n_found == check.n_gold == 9
@@ -41,7 +44,7 @@ def test_seed_page_subheads_stay_inside_their_article(seed_text):
 
 
 def test_seed_page_markers_leads_and_captions(seed_text):
-    segs = segment_page_detailed(seed_text)
+    segs = segment_page_detailed(seed_text, config=RULES)
     by_title = {s.article.title: s for s in segs}
     security = by_title["加快推进国家安全体系和能力现代化 以新安全格局保障新发展格局"]
     assert security.continued_from == "一"
@@ -262,7 +265,21 @@ def test_inner_subheads_do_not_start_articles():
     assert arts[0].body.split("\n") == [para_a, "务实讲评 拓宽了思路", para_b]
 
 
-def test_headline_without_cues_between_unrelated_articles_splits():
+@pytest.mark.parametrize(
+    "method",
+    [
+        "rules",
+        pytest.param(
+            "learned",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known miss of the learned tagger: a two-line headline with no cue "
+                "between two unwrapped one-paragraph bodies is read as body text",
+            ),
+        ),
+    ],
+)
+def test_headline_without_cues_between_unrelated_articles_splits(method):
     # no byline, no 本报讯: only the change of topic tells the headline from a subhead
     text = (
         "全市小麦保险理赔\n工作推进会召开\n\n"
@@ -272,7 +289,7 @@ def test_headline_without_cues_between_unrelated_articles_splits():
         "和面、揉面、切割、造型，中原云鼎广场四楼婚喜宴厅后厨操作台前，王彦智身穿白色工作服、"
         "头戴厨师帽，麻利地制作晚宴用的面点。今年45岁的王彦智是后街社区人，肢体三级残疾。\n"
     )
-    arts = segment_page(text)
+    arts = segment_page(text, config=SegmentConfig(method=method))
     assert [a.title for a in arts] == [
         "全市小麦保险理赔 工作推进会召开",
         "王彦智：用手艺烹饪美好生活",

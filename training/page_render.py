@@ -251,8 +251,19 @@ def _print_body(
             if 0 < i < len(lines) and rng.random() < breaks / max(1, len(lines)):
                 out.append(("", ""))  # a column break in mid-paragraph
                 n_breaks += 1
-            out.append(("start" if p == 0 and i == 0 else "body", line))
+            tag = "start" if p == 0 and i == 0 else "body"
+            if tag == "body" and len(lines) == 1 and _intertitle(para):
+                tag = "subhead"  # the article's own intertitle: a subhead, not body text
+            out.append((tag, line))
     return n_breaks
+
+
+def _intertitle(para: str) -> bool:
+    """A one-line paragraph of the source that reads as a subhead (short, no sentence end)."""
+    from nlp.segment.config import SegmentConfig
+    from nlp.segment.lines import line_kind
+
+    return len(para) <= 30 and line_kind(para.strip(), SegmentConfig(), alone=True)[0] == "head"
 
 
 def render_page(spec: dict, items: dict[str, dict]) -> tuple[str, dict]:

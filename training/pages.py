@@ -191,15 +191,25 @@ def random_spec(seed: int, pool_ids: list[str], items: dict[str, dict]) -> dict:
 
 
 def vary(spec: dict) -> dict:
-    """A training page's spec with the pasting forms the test pages do not draw: for one page
-    in four the paragraphs are not wrapped (pasted from a web page), for one in six there is no
-    blank line between paragraphs; three headlines in ten of several lines get blank lines
-    between their lines."""
+    """A training page's spec with the pasting forms the test pages do not draw: one page in
+    eight is a short paste (one to three plain articles of a paragraph or two, unwrapped), one
+    in four has its paragraphs unwrapped (pasted from a web page), one in six no blank line
+    between paragraphs; three headlines in ten of several lines get blank lines between their
+    lines."""
     rng = random.Random(spec["seed"] * 7919 + 1)
     roll = rng.random()
-    if roll < 1 / 4:
+    if roll < 1 / 8:  # a short paste: one to three plain articles, a paragraph or two each
+        keep = ("type", "id", "headline", "byline")
+        blocks = [b for b in spec["blocks"] if b["type"] == "article"][: rng.randint(1, 3)]
+        blocks = [{k: b[k] for k in keep if k in b} | {"paras": rng.randint(1, 2)} for b in blocks]
+        gap = rng.random() < 0.6
+        return dict(spec, blocks=blocks, width=400, column_breaks=0.0, paragraph_gap=gap) | {
+            "header": [],
+            "footer": [],
+        }
+    if roll < 3 / 8:
         spec = dict(spec, width=400, column_breaks=0.0)
-    elif roll < 5 / 12:
+    elif roll < 13 / 24:
         spec = dict(spec, paragraph_gap=False)
     blocks = []
     for block in spec["blocks"]:

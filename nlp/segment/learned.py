@@ -5,7 +5,7 @@
 2. :func:`units_from_tags` turns the roles into bodies and headline groups (the same units
    the rules build), parsing what is deterministic as the rules do (本报讯 leads, （上接…）
    and （下转…） notes, end bylines).
-3. :class:`Pairing` gives each headline group the probability that it heads the body after it
+3. :class:`~nlp.segment.pairing.Pairing` gives each headline group the probability that it heads the body after it
    (a logistic model over how well the headline's characters fit the body on each side, the
    rest of the page's evidence, and where the group stands), and :func:`decode_directions`
    chooses all directions at once by dynamic programming, so that no body gets two headlines
@@ -18,9 +18,6 @@ are trained by ``python -m training.segmenter``.
 
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,24 +43,17 @@ from nlp.segment.lines import (
     SUBTITLE,
     Line,
     han_len,
+    is_column_heading,
+    is_furniture,
     line_kind,
 )
-from nlp.segment.tagger import HEAD_TAGS, LineTagger, PageLine
-
-PAIRING_FEATURES = (
-    "fit_diff",
-    "fit_prev",
-    "fit_next",
-    "no_prev",
-    "no_next",
-    "page_evidence",
-    "first",
-    "last",
-    "next_marked",
-    "prev_noted",
-    "byline",
-    "n_groups",
+from nlp.segment.pairing import (  # noqa: F401 - re-exported: the segmenter's surface
+    PAIRING_FEATURES,
+    Pairing,
+    decode_directions,
+    pairing_features,
 )
+from nlp.segment.tagger import HEAD_TAGS, LineTagger, PageLine
 
 
 def units_from_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig):
@@ -80,17 +70,18 @@ def units_from_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig):
 
     def close_body() -> None:  # an empty body keeps what a （上接…） line said of it
         nonlocal current
-        if current.lines or current.captions or current.lead_byline or current.notes or (
-            current.end_byline
-        ):
+        content = (current.lines, current.captions, current.notes)
+        if any(content) or current.lead_byline or current.end_byline:
             units.append(current)
             current = Body()
 
     for i, (ln, tag) in enumerate(zip(lines, tags, strict=True)):
         block += ln.blank_before
         kind, lead = line_kind(ln.text, cfg)
-        if tag in ("furniture", "heading"):
-            continue
+        if tag in ("furniture", "heading"):  # dropped only when the form agrees: no text lost
+            if is_furniture(ln.text) or is_column_heading(ln.text):
+                continue
+            tag = "head" if tag == "heading" else "body"
         if kind == MARKER:
             close_group()
             m = CONT_START_RE.match(ln.text)
@@ -164,6 +155,22 @@ def merge_stacked(units: list[Body | Group], cfg: SegmentConfig, margin: float):
     return out
 
 
+def orphan_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig) -> list[str]:
+    """Tags with every chunk (text between ``-----`` rules, form feeds, several blank lines)
+    that holds only bylines and captions tagged so: such a chunk is a byline or photo credit
+    standing apart, which goes to the article before it (not a body of its own)."""
+    out = list(tags)
+    start = 0
+    for end in range(1, len(lines) + 1):
+        if end < len(lines) and lines[end].chunk == lines[start].chunk:
+            continue
+        kinds = [line_kind(ln.text, cfg)[0] for ln in lines[start:end]]
+        if all(k in ("byline", CAPTION) for k in kinds):
+            out[start:end] = ["byline" if k == "byline" else "caption" for k in kinds]
+        start = end
+    return out
+
+
 def _has_title(group: list[Line]) -> bool:
     return any(ln.kind in (HEAD, SUBTITLE) for ln in group)
 
@@ -214,130 +221,6 @@ def _best_cut(body: Body, p_start: list[float], threshold: float) -> int | None:
     return best
 
 
-@dataclass
-class Pairing:
-    """Logistic weights over :data:`PAIRING_FEATURES`: P(a headline group heads the next body)."""
-
-    weights: dict[str, float]
-    bias: float
-    conflict_penalty: float = 4.0
-    """Log-score cost of giving one body two headline groups."""
-    untitled_penalty: float = 1.5
-    """Log-score cost of a body left without a headline."""
-    split_threshold: float = 0.05
-    """A body claimed by two headline groups is split where the CRF's probability of an
-    article start is highest, if above this."""
-    stack_margin: float = 0.5
-    """Adjacent headline blocks are one group unless they fit the bodies on either side
-    better than this (see :func:`merge_stacked`)."""
-
-    FILE = "pairing.json"
-
-    @classmethod
-    def load(cls, path: Path | str) -> Pairing:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls(**data)
-
-    def save(self, path: Path | str) -> None:
-        data = {"weights": self.weights, "bias": self.bias}
-        data |= {"conflict_penalty": self.conflict_penalty}
-        data |= {"untitled_penalty": self.untitled_penalty}
-        data |= {"split_threshold": self.split_threshold, "stack_margin": self.stack_margin}
-        Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
-
-    def p_before(self, feats: dict[str, float]) -> float:
-        z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in feats.items())
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-
-
-def _neighbour_body(units, k: int, step: int) -> Body | None:
-    j = k + step
-    return units[j] if 0 <= j < len(units) and isinstance(units[j], Body) else None
-
-
-def pairing_features(units: list[Body | Group], cfg: SegmentConfig) -> list[dict[str, float]]:
-    """:data:`PAIRING_FEATURES` of every headline group of one chunk, in order."""
-    bodies = [u for u in units if isinstance(u, Body)]
-    lik = Likelihood("\n".join(b.text() for b in bodies), cfg.dirichlet_mu)
-    counts = {id(b): (grams(b.text()), han_len(b.text())) for b in bodies}
-    raw = []
-    for k, unit in enumerate(units):
-        if not isinstance(unit, Group):
-            continue
-        title = _head_text(unit.lines)
-        prev, nxt = _neighbour_body(units, k, -1), _neighbour_body(units, k, 1)
-        fit_prev = lik.score(title, *counts[id(prev)]) if prev is not None and title else 0.0
-        fit_next = lik.score(title, *counts[id(nxt)]) if nxt is not None and title else 0.0
-        raw.append(
-            {
-                "fit_diff": fit_next - fit_prev,
-                "fit_prev": fit_prev,
-                "fit_next": fit_next,
-                "no_prev": float(prev is None),
-                "no_next": float(nxt is None),
-                "first": float(k == 0),
-                "last": float(k == len(units) - 1),
-                "next_marked": float(nxt is not None and nxt.marked),
-                "prev_noted": float(prev is not None and bool(prev.notes or prev.end_byline)),
-                "byline": float(any(ln.kind == "byline" for ln in unit.lines)),
-                "n_groups": 0.0,
-            }
-        )
-    total = sum(math.tanh(r["fit_diff"]) for r in raw if not (r["no_prev"] or r["no_next"]))
-    for r in raw:
-        own = math.tanh(r["fit_diff"]) if not (r["no_prev"] or r["no_next"]) else 0.0
-        r["page_evidence"] = total - own
-        r["n_groups"] = math.log1p(len(raw))
-    return raw
-
-
-def decode_directions(units: list[Body | Group], p_before: list[float], pairing: Pairing):
-    """The best ``"before"``/``"after"`` for every group: sum of log-probabilities, minus the
-    penalties for a body with two headlines or none (a Viterbi pass over the groups)."""
-    groups = [k for k, u in enumerate(units) if isinstance(u, Group)]
-    if not groups:
-        return []
-
-    def bodies_between(a: int, b: int) -> int:
-        return sum(isinstance(u, Body) for u in units[a + 1 : b])
-
-    def cost(n_bodies: int, left_claims: bool, right_claims: bool) -> float:
-        claims = left_claims + right_claims
-        if n_bodies == 0:
-            return 0.0
-        if n_bodies == 1 and claims == 2:
-            return -pairing.conflict_penalty
-        return -pairing.untitled_penalty * max(0, n_bodies - claims)
-
-    def emit(i: int, d: int) -> float:  # d: 1 = before (claims the next body), 0 = after
-        k = groups[i]
-        if _neighbour_body(units, k, 1 if d else -1) is None:
-            other = _neighbour_body(units, k, -1 if d else 1)
-            return -50.0 if other is not None else 0.0
-        p = min(max(p_before[i], 1e-6), 1 - 1e-6)
-        return math.log(p if d else 1 - p)
-
-    score = [emit(0, d) + cost(bodies_between(-1, groups[0]), False, not d) for d in (0, 1)]
-    back: list[list[int]] = []
-    for i in range(1, len(groups)):
-        n = bodies_between(groups[i - 1], groups[i])
-        new, ptr = [], []
-        for d in (0, 1):
-            options = [score[e] + cost(n, bool(e), not d) for e in (0, 1)]
-            best = max((0, 1), key=lambda e, o=options: o[e])
-            new.append(options[best] + emit(i, d))
-            ptr.append(best)
-        score, back = new, back + [ptr]
-    n_tail = bodies_between(groups[-1], len(units))
-    score = [score[d] + cost(n_tail, bool(d), False) for d in (0, 1)]
-    d = max((0, 1), key=lambda e: score[e])
-    out = [d]
-    for ptr in reversed(back):
-        d = ptr[d]
-        out.append(d)
-    return ["before" if d else "after" for d in reversed(out)]
-
-
 class LearnedSegmenter:
     """The line tagger and the pairing model of one model folder."""
 
@@ -346,14 +229,23 @@ class LearnedSegmenter:
         self.tagger = LineTagger(folder / LineTagger.FILE)
         self.pairing = Pairing.load(folder / Pairing.FILE)
 
-    def segment(self, lines: list[PageLine], cfg: SegmentConfig) -> list[SegmentedArticle]:
-        """Articles of a page's lines (chunks kept apart), orphans not yet attached."""
-        tags = self.tagger.tag(lines, cfg)
+    def segment(
+        self, lines: list[PageLine], cfg: SegmentConfig, small=None
+    ) -> list[SegmentedArticle]:
+        """Articles of a page's lines (chunks kept apart), orphans not yet attached.
+
+        ``small(text)``, if given, segments the chunks of fewer than
+        :attr:`SegmentConfig.rules_below_lines` lines (the rules do that better)."""
+        tags = orphan_tags(lines, self.tagger.tag(lines, cfg), cfg)
         p_start = self.tagger.marginals_of("start", len(lines))
         out: list[SegmentedArticle] = []
         start = 0
         for end in range(1, len(lines) + 1):
             if end < len(lines) and lines[end].chunk == lines[start].chunk:
+                continue
+            if small is not None and end - start < cfg.rules_below_lines:
+                out.extend(small(_chunk_text(lines[start:end])))
+                start = end
                 continue
             units = units_from_tags(lines[start:end], tags[start:end], cfg)
             units = merge_stacked(units, cfg, self.pairing.stack_margin)
@@ -363,6 +255,12 @@ class LearnedSegmenter:
             out.extend(assemble(units, cfg, dirs))
             start = end
         return out
+
+
+def _chunk_text(lines: list[PageLine]) -> str:
+    return "\n".join(
+        ("\n" if k and ln.blank_before else "") + ln.text for k, ln in enumerate(lines)
+    )
 
 
 @lru_cache(maxsize=4)

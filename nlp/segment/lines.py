@@ -128,6 +128,19 @@ def line_kind(line: str, cfg: SegmentConfig, alone: bool = False) -> tuple[str, 
     return BODY, False
 
 
+_COLUMN_HEADING_RE = re.compile(rf"^[{HAN_CLASS}]{{0,6}}(?:简讯|快讯|短讯|速递|简报|速览|一览)$")
+
+
+def is_column_heading(line: str) -> bool:
+    """True for the heading of a briefs column (``简讯``, ``本地快讯``): not an article title.
+
+    Example:
+        >>> is_column_heading("本地快讯"), is_column_heading("小麦保险理赔快讯发布会召开")
+        (True, False)
+    """
+    return bool(_COLUMN_HEADING_RE.match(line.strip()))
+
+
 def is_furniture(line: str) -> bool:
     """True for a page-furniture line: a header date (``2026年6月3日 星期三``), a 版次 line
     (``第1版 要闻``) or the editors' line (``责任编辑 王建国 美编 冯雪梅``).

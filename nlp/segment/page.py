@@ -57,7 +57,15 @@ def segment_page_detailed(
     if learned is not None:
         from nlp.segment.tagger import page_lines
 
-        return _finish(learned.segment(page_lines(text, line_sizes), cfg), source)
+        lines = page_lines(text, line_sizes)
+        if len(lines) >= cfg.rules_below_lines:
+            small = lambda chunk: _rules(chunk, cfg)  # noqa: E731
+            return _finish(learned.segment(lines, cfg, small=small), source)
+    return _finish(_rules(text, cfg), source)
+
+
+def _rules(text: str, cfg: SegmentConfig) -> list[SegmentedArticle]:
+    """The rules segmenter's articles of ``text``, orphans not yet attached."""
     out: list[SegmentedArticle] = []
     for chunk in hard_chunks(text):
         lines = classified_lines(chunk, cfg)
@@ -65,7 +73,7 @@ def segment_page_detailed(
             continue
         width = column_width_from_lines(lines)
         out.extend(assemble(split_units(lines, cfg, width), cfg))
-    return _finish(out, source)
+    return out
 
 
 def _finish(segs: list[SegmentedArticle], source: str) -> list[SegmentedArticle]:
