@@ -1,6 +1,6 @@
 """Print a page as an image, the way a paper sets it, to measure OCR + segmentation end to end.
 
-Black text on white in six columns; headlines in a larger font, kickers and ``——`` subtitles
+Black text on white in six columns with a rule between them; headlines in a larger font, kickers and ``——`` subtitles
 in a middle size, bylines and captions in a smaller one; a paragraph's first line indented by
 two characters; space above and below each headline block. Text flows down a column and on
 into the next, as on paper.
@@ -85,7 +85,7 @@ def render_blocks(
         raise FileNotFoundError("no CJK font found (install fonts-wqy-zenhei)")
     fonts = {k: ImageFont.truetype(font_path, round(font_px * v)) for k, v in SCALE.items()}
     col_w = chars * font_px
-    gutter = 2 * font_px
+    gutter = 3 * font_px  # with a column rule in its middle, as papers print it
     placed = []  # (column, y, kind, x offset, text)
     col, y = 0, 0.0
     lines_per_block = []
@@ -118,6 +118,9 @@ def render_blocks(
     for c, yy, kind, indent, row in placed:
         x = margin + c * (col_w + gutter) + indent
         draw.text((x, margin + yy), row, fill="black", font=fonts[kind])
+    for c in range(1, n_cols):
+        x = margin + c * (col_w + gutter) - gutter // 2
+        draw.line([(x, margin), (x, margin + column_height)], fill=(90, 90, 90), width=2)
     return img
 
 

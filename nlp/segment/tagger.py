@@ -22,12 +22,13 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from nlp.segment.boundaries import bigram_cosine
+from nlp.segment.boundaries import _bigrams
 from nlp.segment.config import SegmentConfig
 from nlp.segment.lines import hard_chunks, is_furniture, line_kind
 from nlp.text import clean_text, ends_sentence, han_chars
@@ -141,19 +142,45 @@ def _char_class(ch: str) -> str:
     return ch if ch in "。！？；，、：”“）（——…》《·" else "other"
 
 
-def _topic_shift(lines: list[PageLine], i: int, skip: int = 1) -> float:
-    """Bigram cosine of the text just before line ``i`` and the text from line ``i + skip``."""
-    before, j = "", i - 1
-    while j >= 0 and len(before) < _TOPIC_WINDOW:
-        before = lines[j].text + before
-        j -= 1
-    after, j = "", i + skip
-    while j < len(lines) and len(after) < _TOPIC_WINDOW:
-        after += lines[j].text
-        j += 1
-    if len(han_chars(before)) < 20 or len(han_chars(after)) < 20:
-        return -1.0
-    return bigram_cosine(before[-_TOPIC_WINDOW:], after[:_TOPIC_WINDOW])
+class _TopicShift:
+    """Bigram cosine of the text just before line ``i`` and the text from line ``i + skip``;
+    each window's bigram counts are built once (a line's "after" window is the next line's
+    "from" window)."""
+
+    def __init__(self, lines: list[PageLine]) -> None:
+        self.lines = lines
+        self._before: dict[int, tuple] = {}
+        self._after: dict[int, tuple] = {}
+
+    def _window(self, cache: dict, key: int, text: str) -> tuple:
+        if key not in cache:
+            han = han_chars(text)
+            grams = _bigrams(han)
+            norm = math.sqrt(sum(v * v for v in grams.values()))
+            cache[key] = (len(han), grams, norm)
+        return cache[key]
+
+    def __call__(self, i: int, skip: int = 1) -> float:
+        lines = self.lines
+        if i not in self._before:
+            before, j = "", i - 1
+            while j >= 0 and len(before) < _TOPIC_WINDOW:
+                before = lines[j].text + before
+                j -= 1
+            self._window(self._before, i, before[-_TOPIC_WINDOW:] if before else "")
+        start = i + skip
+        if start not in self._after:
+            after, j = "", start
+            while j < len(lines) and len(after) < _TOPIC_WINDOW:
+                after += lines[j].text
+                j += 1
+            self._window(self._after, start, after[:_TOPIC_WINDOW])
+        (nb, gb, normb), (na, ga, norma) = self._before[i], self._after[start]
+        if nb < 20 or na < 20:
+            return -1.0
+        if not gb or not ga:
+            return 0.0
+        return sum(v * ga.get(k, 0) for k, v in gb.items()) / (normb * norma)
 
 
 def _own(line: PageLine, width: float | None, cfg: SegmentConfig) -> dict[str, float | str]:
@@ -210,6 +237,7 @@ def line_features(lines: list[PageLine], cfg: SegmentConfig | None = None) -> li
     for o, (in_title, opens) in zip(own, rules_marks(lines, cfg), strict=True):
         o["rules_title"], o["rules_start"] = float(in_title), float(opens)
     blocks = _blocks(lines)
+    shift = _TopicShift(lines)
     for i, (a, b) in enumerate(blocks):
         own[i]["block_n"] = str(min(b - a + 1, 4))
         own[i]["block_pos"] = (
@@ -221,6 +249,10 @@ def line_features(lines: list[PageLine], cfg: SegmentConfig | None = None) -> li
         own[i]["next_block"] = str(own[b + 1]["kind"]) if nxt else "none"
         own[i]["next_block_lead"] = float(nxt and bool(own[b + 1]["lead"]))
         own[i]["prev_block_end_sent"] = float(a == 0 or ends_sentence(lines[a - 1].text))
+    named = [  # each line's features as (name, value), formatted once
+        [(f"{k}={v}", 1.0) if isinstance(v, str) else (k, v) for k, v in o.items() if v]
+        for o in own
+    ]
     out = []
     for i, ln in enumerate(lines):
         feats: dict[str, float] = {"bias": 1.0}
@@ -229,16 +261,13 @@ def line_features(lines: list[PageLine], cfg: SegmentConfig | None = None) -> li
             if not 0 <= j < len(lines):
                 feats[f"{off}:none"] = 1.0
                 continue
-            for k, v in own[j].items():
-                if isinstance(v, str):
-                    feats[f"{off}:{k}={v}"] = 1.0
-                elif v:
-                    feats[f"{off}:{k}"] = v
+            for name, v in named[j]:
+                feats[f"{off}:{name}"] = v
             if off and lines[j].chunk != ln.chunk:
                 feats[f"{off}:other_chunk"] = 1.0
         if ln.blank_before or ln.blank_after or own[i]["kind"] != "body":
             for name, skip in (("shift", 1), ("shift_in", 0)):
-                x = _topic_shift(lines, i, skip)
+                x = shift(i, skip)
                 feats[f"{name}=" + ("none" if x < 0 else _bucket(x, 0.05, 0.4))] = 1.0
         pos = i / max(1, len(lines) - 1)
         feats["pos=" + ("first" if i == 0 else "last" if i == len(lines) - 1 else "mid")] = 1.0
