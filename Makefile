@@ -44,4 +44,5 @@ retrain:  ## data -> pack -> train -> export with the presets of the shipped run
 	$(PY) -m training.train_summarizer --config training/configs/summarizer-resume.json
 	$(PY) -m training.export classifier runs/classifier --config training/configs/export-classifier.json
 	$(PY) -m training.export summarizer runs/summarizer --pack .pack
+	$(PY) -m training.segmenter --config training/configs/segmenter.json --out runs/segmenter
 	@echo "now score with 'make evaluate' and commit a model only if it beats the shipped one"

@@ -20,9 +20,10 @@ from nlp.segment import SegmentConfig, segment_page
 
 SPLIT_NOTE = (
     "Test pages use only `other_outlets` items of 2026 from the foreign/wire feeds "
-    "(联合早报, RFI, DW, NYT, UN News, 日经, 朝鲜日报, WHO, RFA, FT) and `local_rare`; training "
-    "pages would use CCTV ≤ 2023 and the other `other_outlets` items (2016–2018 web news, 虎嗅 "
-    "and other domestic feeds); dev is CCTV 2024–2025. The seed page is evaluation only."
+    "(联合早报, RFI, DW, NYT, UN News, 日经, 朝鲜日报, WHO, RFA, FT) and `local_rare`; the learned "
+    "segmenter's training pages use CCTV ≤ 2023 and the other `other_outlets` items (2016–2018 "
+    "web news, 虎嗅 and other domestic feeds); every choice was made on dev pages (CCTV "
+    "2024–2025). The hand-laid pages use test items only. The seed page is evaluation only."
 )
 
 
