@@ -18,22 +18,13 @@ from __future__ import annotations
 import random
 import re
 
-LINE_TAGS = (
-    "furniture",
-    "heading",
-    "kicker",
-    "head",
-    "subtitle",
-    "byline",
-    "caption",
-    "start",
-    "body",
-    "subhead",
-    "note",
-)
-"""Roles of a printed line: page furniture, a column heading (简讯), the headline block
-(kicker, headline lines, ``——`` subtitle), a standalone byline, a photo caption, an article's
-first body line, other body lines, an inner subhead, an end note or continuation note."""
+from nlp.segment.tagger import TAGS
+
+LINE_TAGS = TAGS
+"""Roles of a printed line (defined once, in :data:`nlp.segment.tagger.TAGS`): page
+furniture, a column heading (简讯), the headline block (kicker, headline lines, ``——``
+subtitle), a standalone byline, a photo caption, an article's first body line, other body
+lines, an inner subhead, an end note or continuation note."""
 
 _SENT_RE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」）)]*|[^。！？!?]+$")
 
