@@ -191,3 +191,16 @@ def test_training_writes_a_model_that_loads(tmp_path: Path, monkeypatch):
     arts = segment_page("城市1水利工程建设取得新进展\n\n第1篇讲城市1的水利工程。", config=cfg)
     assert arts and "第1篇" in arts[0].body
     assert json.loads((out / "train_config.json").read_text())["n_train"] == 12
+
+
+def test_a_kicker_alone_joins_the_headline_under_it():
+    body = _body("正文一。")
+    kicker = Group([Line("一线调研", "head", 1)], kicker=True)
+    head = Group([Line("石梁河开展巡河调研", "head", 2)])
+    after = _body("李选才到石梁河开展巡河调研。", start=3)
+    # a margin so low that two ordinary headline groups would stay apart
+    apart = merge_stacked([body, Group(kicker.lines), head, after], SegmentConfig(), -100.0)
+    assert [type(u).__name__ for u in apart] == ["Body", "Group", "Group", "Body"]
+    joined = merge_stacked([body, kicker, head, after], SegmentConfig(), -100.0)
+    assert [type(u).__name__ for u in joined] == ["Body", "Group", "Body"]
+    assert [ln.text for ln in joined[1].lines] == ["一线调研", "石梁河开展巡河调研"]

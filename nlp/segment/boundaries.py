@@ -93,6 +93,7 @@ class Group:
     """A candidate headline group found to be an article boundary."""
 
     lines: list[Line]
+    kicker: bool = False  # only a kicker line: it goes with the headline under it
 
     def sub_blocks(self) -> list[list[Line]]:
         """Lines split where the block changes (stacked headlines are separate blocks)."""

@@ -61,12 +61,14 @@ def units_from_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig):
     units: list[Body | Group] = []
     current = Body()
     group: list[Line] = []
+    group_tags: list[str] = []
     block = 0
 
     def close_group() -> None:
         if group:
-            units.append(Group(list(group)))
+            units.append(Group(list(group), kicker=all(t == "kicker" for t in group_tags)))
             group.clear()
+            group_tags.clear()
 
     def close_body() -> None:  # an empty body keeps what a （上接…） line said of it
         nonlocal current
@@ -98,6 +100,7 @@ def units_from_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig):
                 close_body()
             line_kind_ = {"subtitle": SUBTITLE, "byline": "byline", "caption": CAPTION}
             group.append(Line(ln.text, line_kind_.get(tag, HEAD), block, index=i))
+            group_tags.append(tag)
             continue
         if tag == "byline":  # a byline with no headline next to it: the body's own
             target = current if current.lines else _last_body(units, current)
@@ -131,7 +134,7 @@ def merge_stacked(units: list[Body | Group], cfg: SegmentConfig, margin: float):
     """Join headline groups that stand next to each other with no body between, unless the
     first fits the body before and the second the body after by more than ``margin`` (summed
     log-likelihood ratios): then they are the headlines of two articles (one closing the
-    article above, one opening the next). Joined groups keep their title blocks, which
+    article above, one opening the next). A group of only a kicker always joins the next. Joined groups keep their title blocks, which
     :func:`~nlp.segment.assemble.assemble` shares out over continued bodies."""
     bodies = [u for u in units if isinstance(u, Body)]
     lik = Likelihood("\n".join(b.text() for b in bodies), cfg.dirichlet_mu)
@@ -148,8 +151,8 @@ def merge_stacked(units: list[Body | Group], cfg: SegmentConfig, margin: float):
             before = next((u for u in reversed(out) if isinstance(u, Body)), None)
             after = next((u for u in units[k + 1 :] if isinstance(u, Body)), None)
             evidence = fit(prev, before) - fit(prev, after) + fit(unit, after) - fit(unit, before)
-            if before is None or after is None or evidence <= margin:
-                out[-1] = Group(prev.lines + unit.lines)
+            if prev.kicker or before is None or after is None or evidence <= margin:
+                out[-1] = Group(prev.lines + unit.lines, kicker=unit.kicker)
                 continue
         out.append(unit)
     return out
