@@ -204,3 +204,15 @@ def test_a_kicker_alone_joins_the_headline_under_it():
     joined = merge_stacked([body, kicker, head, after], SegmentConfig(), -100.0)
     assert [type(u).__name__ for u in joined] == ["Body", "Group", "Body"]
     assert [ln.text for ln in joined[1].lines] == ["一线调研", "石梁河开展巡河调研"]
+
+
+def test_headline_lines_of_one_print_size_stay_one_group():
+    # from an image: OCR puts each line of a big headline in a block of its own
+    text = "前文结束。\n\n李选才到禹州市石\n\n梁河开展巡河调研\n\n本报讯（记者 王金伟）5月30日，开展巡河。"
+    lines = page_lines(text, sizes=[1.0, 1.9, 1.8, 1.0])
+    tags = ["body", "head", "head", "start"]
+    units = units_from_tags(lines, tags, SegmentConfig())
+    assert [type(u).__name__ for u in units] == ["Body", "Group", "Body"]
+    # the same text without sizes: two headline blocks, two groups
+    plain = units_from_tags(page_lines(text), tags, SegmentConfig())
+    assert [type(u).__name__ for u in plain] == ["Body", "Group", "Group", "Body"]

@@ -94,7 +94,8 @@ def units_from_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig):
                 current.continued_to = CONT_END_RE.search(ln.text).group(1)
             continue
         if tag in HEAD_TAGS or (tag in ("byline", "caption") and group):
-            if group and tag in ("kicker", "head") and ln.blank_before and _has_title(group):
+            new_block = ln.blank_before and not _same_print(lines, i)
+            if group and tag in ("kicker", "head") and new_block and _has_title(group):
                 close_group()  # a new headline block: stacked headlines of two articles
             if not group:
                 close_body()
@@ -172,6 +173,16 @@ def orphan_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig) -> l
             out[start:end] = ["byline" if k == "byline" else "caption" for k in kinds]
         start = end
     return out
+
+
+def _same_print(lines: list[PageLine], i: int) -> bool:
+    """Line ``i`` is set in the same headline type as the line before it (both sizes known from
+    an image, both well above body text and within a quarter of each other): one headline
+    over several lines, though OCR put each line in a block of its own."""
+    if i == 0:
+        return False
+    a, b = lines[i - 1].size, lines[i].size
+    return a >= 1.3 and b >= 1.3 and abs(a - b) <= 0.25 * max(a, b)
 
 
 def _has_title(group: list[Line]) -> bool:
