@@ -237,14 +237,14 @@ def generated_pages(
     return out
 
 
-def single_pages(n: int, corpora_dir=None, first_seed: int = 0):
-    """``n`` single test articles ``(spec, text, gold)``, each must stay one article.
+def single_pages(n: int, corpora_dir=None, first_seed: int = 0, split: str = "test"):
+    """``n`` single articles of ``split`` ``(spec, text, gold)``, each must stay one article.
 
     Even seeds are laid out like one article of a page (a layout drawn as for
     :func:`random_spec`, no furniture); odd seeds are pasted as staff paste one article:
     the headline, a blank line, and the body as the corpus has it (a paragraph per line).
     """
-    items = load_pool("test", corpora_dir)
+    items = load_pool(split, corpora_dir)
     ids = sorted(items)
     out = []
     for seed in range(first_seed, first_seed + n):
