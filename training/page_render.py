@@ -18,7 +18,11 @@ from __future__ import annotations
 import random
 import re
 
+from nlp.segment.config import SegmentConfig
+from nlp.segment.lines import HEAD, line_kind
 from nlp.segment.tagger import TAGS
+
+_LINE_CFG = SegmentConfig()  # the segmenter's own line kinds label the generator's lines
 
 LINE_TAGS = TAGS
 """Roles of a printed line (defined once, in :data:`nlp.segment.tagger.TAGS`): page
@@ -251,10 +255,7 @@ def _print_body(
 
 def _intertitle(para: str) -> bool:
     """A one-line paragraph of the source that reads as a subhead (short, no sentence end)."""
-    from nlp.segment.config import SegmentConfig
-    from nlp.segment.lines import line_kind
-
-    return len(para) <= 30 and line_kind(para.strip(), SegmentConfig(), alone=True)[0] == "head"
+    return len(para) <= 30 and line_kind(para.strip(), _LINE_CFG, alone=True)[0] == HEAD
 
 
 def render_page(spec: dict, items: dict[str, dict]) -> tuple[str, dict]:

@@ -21,15 +21,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from nlp.segment.assemble import SegmentedArticle, _head_text, assemble
+from nlp.segment.assemble import SegmentedArticle, assemble
 from nlp.segment.boundaries import (
     Body,
     Group,
-    Likelihood,
     _add_note,
     _last_body,
     _strip_lead,
-    grams,
 )
 from nlp.segment.config import SegmentConfig
 from nlp.segment.lines import (
@@ -42,7 +40,6 @@ from nlp.segment.lines import (
     SUBHEAD,
     SUBTITLE,
     Line,
-    han_len,
     is_column_heading,
     is_furniture,
     line_kind,
@@ -50,10 +47,12 @@ from nlp.segment.lines import (
 from nlp.segment.pairing import (  # noqa: F401 - re-exported: the segmenter's surface
     PAIRING_FEATURES,
     Pairing,
+    TitleFit,
     decode_directions,
     pairing_features,
+    title_fit,
 )
-from nlp.segment.tagger import HEAD_TAGS, LineTagger, PageLine
+from nlp.segment.tagger import HEAD_TAGS, LineTagger, PageLine, chunk_spans, lines_text
 
 
 def units_from_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig):
@@ -131,20 +130,16 @@ def units_from_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig):
     return units
 
 
-def merge_stacked(units: list[Body | Group], cfg: SegmentConfig, margin: float):
+def merge_stacked(
+    units: list[Body | Group], cfg: SegmentConfig, margin: float, fit: TitleFit | None = None
+):
     """Join headline groups that stand next to each other with no body between, unless the
     first fits the body before and the second the body after by more than ``margin`` (summed
     log-likelihood ratios): then they are the headlines of two articles (one closing the
-    article above, one opening the next). A group of only a kicker always joins the next. Joined groups keep their title blocks, which
-    :func:`~nlp.segment.assemble.assemble` shares out over continued bodies."""
-    bodies = [u for u in units if isinstance(u, Body)]
-    lik = Likelihood("\n".join(b.text() for b in bodies), cfg.dirichlet_mu)
-    counts = {id(b): (grams(b.text()), han_len(b.text())) for b in bodies}
-
-    def fit(group: Group, body: Body | None) -> float:
-        title = _head_text(group.lines)
-        return lik.score(title, *counts[id(body)]) if body is not None and title else 0.0
-
+    article above, one opening the next). A group of only a kicker always joins the next.
+    Joined groups keep their title blocks, which :func:`~nlp.segment.assemble.assemble` shares out over continued bodies (``fit``: the
+    chunk's :func:`~nlp.segment.pairing.title_fit`, built here when not given)."""
+    fit = fit or title_fit(units, cfg)
     out: list[Body | Group] = []
     for k, unit in enumerate(units):
         prev = out[-1] if out else None
@@ -164,14 +159,10 @@ def orphan_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig) -> l
     that holds only bylines and captions tagged so: such a chunk is a byline or photo credit
     standing apart, which goes to the article before it (not a body of its own)."""
     out = list(tags)
-    start = 0
-    for end in range(1, len(lines) + 1):
-        if end < len(lines) and lines[end].chunk == lines[start].chunk:
-            continue
+    for start, end in chunk_spans(lines):
         kinds = [line_kind(ln.text, cfg)[0] for ln in lines[start:end]]
         if all(k in ("byline", CAPTION) for k in kinds):
             out[start:end] = ["byline" if k == "byline" else "caption" for k in kinds]
-        start = end
     return out
 
 
@@ -253,28 +244,18 @@ class LearnedSegmenter:
         tags = orphan_tags(lines, self.tagger.tag(lines, cfg), cfg)
         p_start = self.tagger.marginals_of("start", len(lines))
         out: list[SegmentedArticle] = []
-        start = 0
-        for end in range(1, len(lines) + 1):
-            if end < len(lines) and lines[end].chunk == lines[start].chunk:
-                continue
+        for start, end in chunk_spans(lines):
             if small is not None and end - start < cfg.rules_below_lines:
-                out.extend(small(_chunk_text(lines[start:end])))
-                start = end
+                out.extend(small(lines_text(lines[start:end])))
                 continue
             units = units_from_tags(lines[start:end], tags[start:end], cfg)
-            units = merge_stacked(units, cfg, self.pairing.stack_margin)
-            probs = [self.pairing.p_before(f) for f in pairing_features(units, cfg)]
+            fit = title_fit(units, cfg)  # joining groups keeps the bodies: one fit serves both
+            units = merge_stacked(units, cfg, self.pairing.stack_margin, fit)
+            probs = [self.pairing.p_before(f) for f in pairing_features(units, cfg, fit)]
             dirs = decode_directions(units, probs, self.pairing)
             units, dirs = split_claimed(units, dirs, p_start, self.pairing.split_threshold)
             out.extend(assemble(units, cfg, dirs))
-            start = end
         return out
-
-
-def _chunk_text(lines: list[PageLine]) -> str:
-    return "\n".join(
-        ("\n" if k and ln.blank_before else "") + ln.text for k, ln in enumerate(lines)
-    )
 
 
 @lru_cache(maxsize=4)

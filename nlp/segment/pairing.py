@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from nlp.segment.assemble import _head_text
@@ -60,11 +61,8 @@ class Pairing:
         return cls(**data)
 
     def save(self, path: Path | str) -> None:
-        data = {"weights": self.weights, "bias": self.bias}
-        data |= {"conflict_penalty": self.conflict_penalty}
-        data |= {"untitled_penalty": self.untitled_penalty}
-        data |= {"split_threshold": self.split_threshold, "stack_margin": self.stack_margin}
-        Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        data = json.dumps(asdict(self), ensure_ascii=False, indent=1)
+        Path(path).write_text(data + "\n", "utf-8")
 
     def p_before(self, feats: dict[str, float]) -> float:
         z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in feats.items())
@@ -76,19 +74,37 @@ def _neighbour_body(units, k: int, step: int) -> Body | None:
     return units[j] if 0 <= j < len(units) and isinstance(units[j], Body) else None
 
 
-def pairing_features(units: list[Body | Group], cfg: SegmentConfig) -> list[dict[str, float]]:
-    """:data:`PAIRING_FEATURES` of every headline group of one chunk, in order."""
+TitleFit = Callable[[Group, "Body | None"], float]
+
+
+def title_fit(units: list[Body | Group], cfg: SegmentConfig) -> TitleFit:
+    """``fit(group, body)``: how well the group's headline fits the body (the mean
+    log-likelihood ratio of :class:`~nlp.segment.boundaries.Likelihood` against the chunk's
+    bodies; 0 without a body or a title). Built once per chunk; groups may be joined after,
+    the bodies must stay the same objects."""
     bodies = [u for u in units if isinstance(u, Body)]
     lik = Likelihood("\n".join(b.text() for b in bodies), cfg.dirichlet_mu)
     counts = {id(b): (grams(b.text()), han_len(b.text())) for b in bodies}
+
+    def fit(group: Group, body: Body | None) -> float:
+        title = _head_text(group.lines)
+        return lik.score(title, *counts[id(body)]) if body is not None and title else 0.0
+
+    return fit
+
+
+def pairing_features(
+    units: list[Body | Group], cfg: SegmentConfig, fit: TitleFit | None = None
+) -> list[dict[str, float]]:
+    """:data:`PAIRING_FEATURES` of every headline group of one chunk, in order (``fit``:
+    the chunk's :func:`title_fit`, built here when not given)."""
+    fit = fit or title_fit(units, cfg)
     raw = []
     for k, unit in enumerate(units):
         if not isinstance(unit, Group):
             continue
-        title = _head_text(unit.lines)
         prev, nxt = _neighbour_body(units, k, -1), _neighbour_body(units, k, 1)
-        fit_prev = lik.score(title, *counts[id(prev)]) if prev is not None and title else 0.0
-        fit_next = lik.score(title, *counts[id(nxt)]) if nxt is not None and title else 0.0
+        fit_prev, fit_next = fit(unit, prev), fit(unit, nxt)
         raw.append(
             {
                 "fit_diff": fit_next - fit_prev,

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nlp.segment.boundaries import _bigrams
 from nlp.segment.config import SegmentConfig
-from nlp.segment.lines import hard_chunks, is_furniture, line_kind
+from nlp.segment.lines import _column_width, hard_chunks, is_furniture, line_kind
 from nlp.text import clean_text, ends_sentence, han_chars
 
 TAGS = (
@@ -93,13 +92,31 @@ def page_lines(text: str, sizes: list[float] | None = None) -> list[PageLine]:
 
 def column_width(lines: list[PageLine]) -> float | None:
     """Median length of lines that run on into the next one (the column width); None when
-    the page has too few such lines (text pasted from the web: a paragraph per line)."""
-    widths = [
-        len(a.text)
-        for a, b in zip(lines, lines[1:], strict=False)
-        if not a.blank_after and not ends_sentence(a.text) and len(a.text) > 6
-    ]
-    return float(statistics.median(widths)) if len(widths) >= 5 else None
+    the page has too few such lines (text pasted from the web: a paragraph per line). The
+    rules' measure (:func:`nlp.segment.lines._column_width`) over the page's blocks."""
+    width = _column_width([[ln.text for ln in lines[a : b + 1]] for a, b in _block_spans(lines)])
+    return None if width is None else float(width)
+
+
+def chunk_spans(lines: list[PageLine]) -> list[tuple[int, int]]:
+    """``(start, end)`` of each hard chunk's lines (``lines[start:end]``), in order."""
+    out, start = [], 0
+    for end in range(1, len(lines) + 1):
+        if end == len(lines) or lines[end].chunk != lines[start].chunk:
+            out.append((start, end))
+            start = end
+    return out
+
+
+def lines_text(lines: list[PageLine]) -> str:
+    """The text the lines were read from, as the segmenters read it: blank lines where there
+    were blank lines, a ``-----`` rule between chunks."""
+    parts = []
+    for i, ln in enumerate(lines):
+        if i and ln.chunk != lines[i - 1].chunk:
+            parts.append("-----")
+        parts.append(("\n" if i and ln.blank_before else "") + ln.text)
+    return "\n".join(parts)
 
 
 def rules_marks(lines: list[PageLine], cfg: SegmentConfig) -> list[tuple[bool, bool]]:
@@ -110,13 +127,7 @@ def rules_marks(lines: list[PageLine], cfg: SegmentConfig) -> list[tuple[bool, b
     """
     from nlp.segment.page import segment_page
 
-    parts = []
-    for i, ln in enumerate(lines):
-        if i and ln.chunk != lines[i - 1].chunk:
-            parts.append("-----")
-        parts.append(("\n" if ln.blank_before else "") + ln.text)
-    text = "\n".join(parts)
-    arts = segment_page(text, config=replace(cfg, method="rules"))
+    arts = segment_page(lines_text(lines), config=replace(cfg, method="rules"))
     titles = [re.sub(r"\s+", "", a.title) for a in arts if a.title]
     starts = {re.sub(r"\s+", "", a.body)[:8] for a in arts if a.body}
     out = []
@@ -219,12 +230,12 @@ def _size_class(size: float) -> str:
     return "small" if size < 0.9 else "text" if size < 1.15 else "mid" if size < 1.4 else "big"
 
 
-def _blocks(lines: list[PageLine]) -> list[tuple[int, int]]:
-    """(first, last) line index of the paragraph block of each line."""
+def _block_spans(lines: list[PageLine]) -> list[tuple[int, int]]:
+    """(first, last) line index of each paragraph block, in order."""
     out, start = [], 0
     for i, ln in enumerate(lines):
         if ln.blank_after or i + 1 == len(lines) or lines[i + 1].chunk != ln.chunk:
-            out += [(start, i)] * (i - start + 1)
+            out.append((start, i))
             start = i + 1
     return out
 
@@ -236,7 +247,7 @@ def line_features(lines: list[PageLine], cfg: SegmentConfig | None = None) -> li
     own = [_own(ln, width, cfg) for ln in lines]
     for o, (in_title, opens) in zip(own, rules_marks(lines, cfg), strict=True):
         o["rules_title"], o["rules_start"] = float(in_title), float(opens)
-    blocks = _blocks(lines)
+    blocks = [span for span in _block_spans(lines) for _ in range(span[1] - span[0] + 1)]
     shift = _TopicShift(lines)
     for i, (a, b) in enumerate(blocks):
         own[i]["block_n"] = str(min(b - a + 1, 4))
