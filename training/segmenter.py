@@ -27,6 +27,7 @@ from pathlib import Path
 from nlp.evaluation.pages import score_page, summarize
 from nlp.segment import SegmentConfig
 from nlp.segment.assemble import attach_orphans
+from nlp.segment.boundaries import Group
 from nlp.segment.learned import (
     PAIRING_FEATURES,
     LearnedSegmenter,
@@ -34,8 +35,7 @@ from nlp.segment.learned import (
     pairing_features,
     units_from_tags,
 )
-from nlp.segment.lines import MARKER, line_kind
-from nlp.segment.tagger import HEAD_TAGS, LineTagger, line_features, page_lines
+from nlp.segment.tagger import LineTagger, chunk_spans, line_features, page_lines
 from training.config import parse_config, save_config
 from training.pages import generated_pages
 
@@ -106,39 +106,26 @@ def aligned(pages, sizes: bool = False) -> list[tuple[list, list[str], list[int]
     return out
 
 
-def group_directions(lines, tags, arts, gold, cfg: SegmentConfig) -> list[str]:
-    """The gold direction of each headline group :func:`units_from_tags` builds from gold tags."""
-    out, open_, titled = [], False, False
-    for ln, tag, art in zip(lines, tags, arts, strict=True):
-        if tag in ("furniture", "heading"):
-            continue
-        if line_kind(ln.text, cfg)[0] == MARKER:
-            open_ = False
-        elif tag in HEAD_TAGS or (open_ and tag in ("byline", "caption")):
-            if open_ and tag in ("kicker", "head") and ln.blank_before and titled:
-                open_ = False  # a new headline block (as units_from_tags splits it)
-            if not open_:
-                out.append(gold["articles"][art]["headline_position"])
-                titled = False
-            open_ = True
-            titled = titled or tag in HEAD_TAGS
-        else:
-            open_ = False
-    return out
+def group_directions(units, arts: list[int], gold: dict) -> list[str] | None:
+    """The gold direction of each headline group of ``units`` (built from one chunk's gold
+    tags): its first line's article's ``headline_position``; None when a group starts on a
+    line of no article (a column heading read as a headline)."""
+    firsts = [arts[u.lines[0].index] for u in units if isinstance(u, Group)]
+    if any(a < 0 for a in firsts):
+        return None
+    return [gold["articles"][a]["headline_position"] for a in firsts]
 
 
 def pairing_data(pages, cfg: SegmentConfig) -> tuple[list[list[float]], list[int]]:
     """Pairing features and labels (1 = headline before its body) from gold-tagged pages."""
     xs, ys = [], []
     for lines, tags, arts, gold in pages:
-        for chunk in sorted({ln.chunk for ln in lines}):
-            idx = [i for i, ln in enumerate(lines) if ln.chunk == chunk]
-            sub = [lines[i] for i in idx], [tags[i] for i in idx], [arts[i] for i in idx]
-            feats = pairing_features(units_from_tags(sub[0], sub[1], cfg), cfg)
-            dirs = group_directions(*sub, gold, cfg)
-            if len(feats) != len(dirs):
+        for start, end in chunk_spans(lines):
+            units = units_from_tags(lines[start:end], tags[start:end], cfg)
+            dirs = group_directions(units, arts[start:end], gold)
+            if dirs is None:
                 continue
-            xs += [[f[k] for k in PAIRING_FEATURES] for f in feats]
+            xs += [[f[k] for k in PAIRING_FEATURES] for f in pairing_features(units, cfg)]
             ys += [d == "before" for d in dirs]
     return xs, ys
 
