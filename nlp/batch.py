@@ -239,11 +239,11 @@ def run_batch(
             if config.source_root is not None:
                 record.source = relative_source(record.source, config.source_root)
             error = record.error
+            if not error and record.image:
+                error = read_image(record)
             if record.warning and not error and on_warning is not None:
                 on_warning(record.source, record.warning)
             articles: list[Article] = []
-            if not error and record.image:
-                error = read_image(record)
             if not error:
                 try:
                     articles = stage.articles(record)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nlp.io import Record
+from nlp.io import Record, check_record
 from nlp.labels import DISPLAY_NAMES
 from nlp.pipeline import (
     analyze_articles,
@@ -194,7 +194,8 @@ def bulk_summarizer(config: BatchConfig, summarizer=None):
 
 
 def read_image(record: Record) -> str:
-    """OCR a page-image record in place (``body`` and ``line_sizes``); the error, or ``""``."""
+    """OCR a page-image record in place (``body`` and ``line_sizes``), then check its text as
+    every record's is (:func:`nlp.io.check_record`); the error, or ``""``."""
     from nlp.ocr import ocr_page
 
     try:
@@ -204,7 +205,7 @@ def read_image(record: Record) -> str:
     if not page.text.strip():
         return "no text found in the image"
     record.body, record.line_sizes = page.text, page.line_sizes
-    return ""
+    return check_record(record).error
 
 
 def record_articles(record: Record, segment: bool, source: str = "") -> list[Article]:

@@ -166,3 +166,18 @@ def test_segment_reads_page_images_and_reports_bad_ones(tmp_path, capsys, monkey
     assert rows["a"]["title"] == "标题在这里呢"
     assert seen["image"].endswith("page.png")
     assert "broken" in capsys.readouterr().err
+
+
+def test_ocr_text_gets_the_checks_every_record_gets(tmp_path, capsys, monkeypatch):
+    """Text read from an image is checked like pasted text: no Chinese is a warning."""
+    from PIL import Image
+
+    import nlp.ocr
+
+    monkeypatch.setattr(nlp.ocr, "ocr_page", lambda image, config=None: nlp.ocr.OcrPage(
+        "Just English.", [1.0]))  # fmt: skip
+    Image.new("RGB", (40, 30), "white").save(tmp_path / "en.png")
+    out = tmp_path / "out.jsonl"
+    assert main(["segment", str(tmp_path / "en.png"), "-o", str(out)]) == 0
+    assert _read_jsonl(out)[0]["body"] == "Just English."
+    assert "no Chinese characters" in capsys.readouterr().err
