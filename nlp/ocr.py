@@ -170,13 +170,18 @@ def _xy_cut(boxes: list[TextBox], min_gap: float) -> list[list[TextBox]]:
     return _xy_cut(first, min_gap) + _xy_cut(second, min_gap)
 
 
-def reading_order(boxes: list[TextBox], gap: float = 0.8) -> str:
-    """Text of ``boxes`` in reading order: lines joined by ``\\n``, blocks by a blank line."""
+def _blocks(boxes: list[TextBox], gap: float) -> tuple[list[list[TextBox]], float]:
+    """The XY-cut blocks of the boxes with text, in reading order, and the median box height."""
     boxes = [b for b in boxes if b.text.strip()]
     if not boxes:
-        return ""
+        return [], 1.0
     median_h = statistics.median(b.height for b in boxes) or 1.0
-    blocks = _xy_cut(boxes, gap * median_h)
+    return _xy_cut(boxes, gap * median_h), median_h
+
+
+def reading_order(boxes: list[TextBox], gap: float = 0.8) -> str:
+    """Text of ``boxes`` in reading order: lines joined by ``\\n``, blocks by a blank line."""
+    blocks, _ = _blocks(boxes, gap)
     return "\n\n".join("\n".join(_lines(block)) for block in blocks if block).strip()
 
 
@@ -204,12 +209,9 @@ def page_layout(boxes: list[TextBox], gap: float = 0.8, indent: float = 1.2) -> 
         indent: a line starting this many median line heights right of its block's left edge
             opens a paragraph.
     """
-    boxes = [b for b in boxes if b.text.strip()]
-    if not boxes:
-        return OcrPage("", [])
-    median_h = statistics.median(b.height for b in boxes) or 1.0
+    blocks, median_h = _blocks(boxes, gap)
     parts, sizes = [], []
-    for block in _xy_cut(boxes, gap * median_h):
+    for block in blocks:
         lines = _measured_lines(block)
         if not lines:
             continue
