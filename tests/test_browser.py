@@ -159,10 +159,23 @@ def test_batch_upload_and_download(browser, fake_app, tmp_path):
     upload.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
 
     page = browser.new_page()
-    page.goto(fake_app)
+    page.goto(fake_app, wait_until="networkidle")
     page.get_by_role("tab", name="批量处理").click()
-    page.locator("#batch-file input[type=file]").set_input_files(str(upload))
-    page.locator("#batch-file").get_by_text("batch.jsonl").first.wait_for(timeout=20_000)
+    file_input = page.locator("#batch-file input[type=file]")
+    file_input.wait_for(state="attached", timeout=20_000)
+    # Wait on the upload request itself, then on the file row the component shows for it. The
+    # row is found by its accessible name: its text is "batch .jsonl" or "batch.jsonl"
+    # depending on how Svelte laid out the stem and extension spans (CI once timed out on a
+    # text match).
+    with page.expect_response(lambda r: "/upload" in r.url, timeout=60_000) as sent:
+        file_input.set_input_files(str(upload))
+    assert sent.value.ok, f"upload answered {sent.value.status}"
+    try:
+        page.locator('#batch-file [aria-label="batch.jsonl"]').first.wait_for(timeout=60_000)
+    except Exception:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "batch_upload_failed.png"), full_page=True)
+        raise
     page.locator("#batch-btn").click()
     page.locator("#batch-status").get_by_text("完成").wait_for(timeout=60_000)
     status = page.locator("#batch-status").inner_text()
