@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from nlp.ocr import OcrConfig, TextBox, load_image, ocr_image, reading_order
+from nlp.ocr import OcrConfig, TextBox, load_image, ocr_image, page_layout, reading_order, recognise
 
 
 def box(x0, y0, x1, y1, text):
@@ -26,6 +26,46 @@ def test_two_columns_under_a_spanning_headline():
         box(40, 20, 880, 60, "通栏大标题"),
     ]
     assert reading_order(boxes) == "通栏大标题\n\n左栏第一行\n左栏第二行\n\n右栏第一行\n右栏第二行"
+
+
+def _column(x0, y0, rows, em, leading=1.5):
+    """Boxes of one column: each row ``text`` set ``em`` px per character."""
+    return [
+        box(x0, y0 + i * em * leading, x0 + len(t) * em, y0 + i * em * leading + em, t)
+        for i, t in enumerate(rows)
+    ]
+
+
+def test_a_big_headline_over_two_lines_stays_one_block_and_reads_big():
+    # The leading between two lines of a 1.9x headline (27 px) is wider than 0.8 of the
+    # body's line height (24 px), but not against the headline's own height: no cut there.
+    head = _column(40, 20, ["互学互鉴再提升", "强基固本谋发展"], em=57)
+    body = _column(
+        40,
+        250,
+        ["十八个观摩点，每一个都具有特色让人", "眼前一亮；总结讲评、交流发言每一句"] * 3,
+        em=30,
+    )
+    page = page_layout(head + body)
+    blocks = page.text.split("\n\n")
+    assert blocks[0] == "互学互鉴再提升\n强基固本谋发展", page.text
+    assert len(blocks) == 2
+    # sizes from the character pitch: 57 px an em against the body's 30
+    assert [round(x, 1) for x in page.line_sizes[:2]] == [1.9, 1.9]
+    assert all(abs(x - 1.0) < 0.01 for x in page.line_sizes[2:])
+
+
+def test_a_short_column_beside_a_headline_gap_does_not_pull_the_page_apart():
+    # Left column: body, then a headline with space under it, then more body. Right column:
+    # shorter, ending where the space under the headline begins. A band across both columns
+    # (the space under the headline, 62 px) is a little wider than the gutter (60 px);
+    # columns still come first.
+    left = _column(40, 0, ["左栏正文第一行内容"] * 10, em=30)
+    left += _column(40, 465, ["左栏标题"], em=57)
+    left += _column(40, 584, ["左栏标题下的正文"] * 4, em=30)
+    right = _column(370, 0, ["右栏正文第一行内容"] * 11, em=30)
+    text = page_layout(left + right).text
+    assert text.index("右栏") > text.rindex("左栏标题下的正文"), text
 
 
 def test_fragments_of_one_line_join_left_to_right():
@@ -86,6 +126,26 @@ def test_rendered_two_column_page_reads_in_order():
     # OCR may miss a character here or there; the order of the blocks is what matters here.
     assert "防汛" in blocks[0] and "水利" in blocks[1] and "公安" in blocks[2]
     assert blocks[1].count("\n") == 1 and blocks[2].count("\n") == 1
+
+
+@pytest.mark.skipif(_cjk_font() is None, reason="no CJK font (scripts/install_browser.sh adds one)")
+def test_detection_at_a_lower_resolution_gives_boxes_in_the_image_coordinates():
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (2400, 600), "white")
+    draw = ImageDraw.Draw(img)
+    draw.text(
+        (1200, 300),
+        "水利局部署水库安全度汛工作",
+        font=ImageFont.truetype(_cjk_font(), 60),
+        fill="black",
+    )
+    small = recognise(img, OcrConfig(det_side=800))
+    full = recognise(img, OcrConfig(det_side=2400))
+    assert [b.text for b in small] == [b.text for b in full] == ["水利局部署水库安全度汛工作"]
+    for a, b in zip(small, full, strict=True):  # the same place, to a few pixels
+        assert max(abs(a.x0 - b.x0), abs(a.y0 - b.y0), abs(a.x1 - b.x1), abs(a.y1 - b.y1)) < 12
+    assert 1150 < small[0].x0 < 1250 and 280 < small[0].y0 < 320
 
 
 _OCR_IN_FRESH_HOME = """
