@@ -57,7 +57,7 @@ BYLINE_ROLE = (
 _NAME = f"[{HAN_CLASS}·]{{2,4}}"
 BYLINE_RE = re.compile(
     rf"^[□■●◎◇◆]?\s*(?:(?:文|图|文图|文/图|文／图)\s*[/／:：]?\s*)?{BYLINE_ROLE}\s*{_NAME}"
-    rf"(?:[\s、]+(?:{BYLINE_ROLE}\s*)?{_NAME})*$"
+    rf"(?:(?:[\s、]+|(?={BYLINE_ROLE}))(?:{BYLINE_ROLE}\s*)?{_NAME})*$"
 )
 CAPTION_END_RE = re.compile(rf"(?:^|[\s{CJK_PUNCT_CLASS}]){_NAME}\s?(?:摄|供图)$")
 _CREDIT_ONLY_RE = re.compile(rf"{_NAME}\s?(?:摄|供图)")

@@ -262,7 +262,11 @@ def test_bylines_and_photo_credits():
     assert is_byline("本报记者 董全磊 通讯员 王东方")
     assert is_byline("本报记者 张汉杰 通讯员 刘建军 张琦")
     assert is_byline("本报记者 张辉")
+    # as OCR reads it off an image: the spaces gone
+    assert is_byline("本报记者董全磊通讯员王东方")
+    assert is_byline("本报记者张汉杰通讯员刘建军 张琦")
     assert not is_byline("记者采访了当地群众。")
+    assert not is_byline("本报记者董全磊通讯员王东方表示")
     assert is_photo_credit_line("工作人员和孩子们合影留念。 王琳 摄")
     assert not is_photo_credit_line("他在现场拍摄")
 

@@ -23,7 +23,9 @@ from nlp.text import (
 _PAGE = r"第?\s*([0-9一二三四五六七八九十〇A-Za-z]{1,4})\s*版"
 CONT_START_RE = re.compile(rf"^[（(]\s*(?:上接|接上){_PAGE}\s*[）)]\s*")
 CONT_END_RE = re.compile(rf"\s*[（(]\s*(?:下转|转下|下接){_PAGE}\s*[）)]$")
-LEAD_RE = re.compile(r"^本报(?:讯|[^\s，。]{1,12}讯)\s*(?:[（(]([^（）()，。]{1,30})[）)])?\s*")
+LEAD_RE = re.compile(
+    r"^本报(?:讯|(?!记者|通讯员)[^\s，。]{1,12}讯(?!员))\s*(?:[（(]([^（）()，。]{1,30})[）)])?\s*"
+)
 _AGENCIES = r"(?:新华社|中新社|中新网|人民网|新华网|央视网)"
 _AGENCY_RE = re.compile(rf"^据?{_AGENCIES}[^，。]{{0,20}}[电讯]")
 # a wire dateline with its date, then optionally its reporters: 据新华社北京6月3日电（记者 …）
