@@ -214,6 +214,45 @@ def test_metrics_on_known_predictions():
     assert tags["mixed_layout"]["articles"] == 3
 
 
+def test_loose_scoring_forgives_ocr_punctuation_not_characters():
+    gold = [{"title": "迎“六一” 东城区开展", "first_sentence": "甲一。", "last_sentence": "甲二。"}]
+    read = [Article(title='迎"六一"东城区开展', body="本报讯（记者 张三）甲一.甲二")]
+    assert score_page(read, gold)["with_headline"] == 0
+    loose = score_page(read, gold, loose=True)
+    assert loose["with_headline"] == 1 and loose["boundary_tp"] == 1
+    wrong = [Article(title="迎“六一”东城区开屐", body="甲一。甲二。")]
+    assert score_page(wrong, gold, loose=True)["with_headline"] == 0
+
+
+def test_a_page_read_off_an_image_wraps_headlines_at_their_print_size():
+    items = {"a": _item(1)}
+    block = {"type": "article", "id": "a", "subtitle": "——一线观察记者走进水利工程工地"}
+    plain, gold = render_page({"seed": 1, "width": 16, "blocks": [block]}, items)
+    printed, pgold = render_page(
+        {"seed": 1, "width": 16, "print_sizes": True, "blocks": [block]}, items
+    )
+    heads = [t for t, _ in pgold["lines"] if t == "head"]
+    assert len([t for t, _ in gold["lines"] if t == "head"]) == 1 and len(heads) == 2
+    # 16 / 1.9: 8 characters of headline a line, 12 of subtitle
+    lines = [ln for ln in printed.splitlines() if ln.strip()]
+    assert len(lines) == len(pgold["lines"])
+    tagged = list(zip(lines, (t for t, _ in pgold["lines"]), strict=True))
+    assert all(len(ln) <= 9 for ln, t in tagged if t == "head")
+    assert [len(ln) for ln, t in tagged if t == "subtitle"] == [12, 4]
+    assert pgold["articles"][0]["title"] == gold["articles"][0]["title"]
+
+
+def test_a_continuation_note_on_a_line_of_its_own_comes_before_the_body_start():
+    items = {"a": _item(1)}
+    block = {"type": "article", "id": "a", "top_note": "（上接第一版）", "top_note_line": True}
+    text, gold = render_page({"seed": 1, "width": 16, "blocks": [block]}, items)
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    tags = [t for t, _ in gold["lines"]]
+    at = lines.index("（上接第一版）")
+    assert tags[at : at + 2] == ["note", "start"] and lines[at + 1].startswith("第1篇第1段")
+    assert gold["articles"][0]["continued_from"] == "（上接第一版）"
+
+
 def test_a_note_taken_for_a_headline_is_no_match():
     pred = [Article(title="（相关报道见第三版） 乙标题", body="乙一。乙二。")]
     assert score_page(pred, GOLD[1:2])["with_headline"] == 0

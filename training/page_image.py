@@ -6,8 +6,10 @@ two characters; space above and below each headline block. Text flows down a col
 into the next, as on paper.
 
 A page is a list of blocks ``(kind, text)`` with kind ``head``, ``sub`` (kicker, subtitle),
-``body`` (a paragraph), ``small`` (byline, caption, note). :func:`seed_blocks` reads them off
-the seed page with its gold headlines.
+``body`` (a paragraph), ``small`` (byline, caption, note), and ``break`` (no text: the end of a
+headline group, between two headlines stacked one above the other). Consecutive ``head`` and
+``sub`` blocks are set as one headline. :func:`seed_blocks` reads them off the seed page with
+its gold headlines.
 
 Example::
 
@@ -33,6 +35,7 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 )
 SCALE = {"head": 1.9, "sub": 1.3, "body": 1.0, "small": 0.85}
+HEADS = ("head", "sub")
 
 
 def cjk_font() -> str | None:
@@ -41,27 +44,34 @@ def cjk_font() -> str | None:
 
 
 def seed_blocks(text: str | None = None, gold: list[dict] | None = None) -> list[tuple[str, str]]:
-    """The seed page as blocks: blank-separated blocks whose lines all belong to a gold
-    title are headlines (``——`` lines subtitles), bylines and captions are small print, the
-    rest paragraphs (wrapped lines joined)."""
+    """The seed page as blocks, line by line: a line that belongs to a gold title is a
+    headline (a ``——`` line a subtitle), a byline or caption line small print, and runs of
+    the other lines paragraphs (wrapped lines joined). A headline and its byline often share
+    one blank-separated block of the page, so a block is not taken as a whole."""
     text = text if text is not None else paths.seed_page().read_text(encoding="utf-8")
     gold = gold if gold is not None else load_gold(paths.seed_gold())
     titles = [squash(r["title"]) for r in gold]
     cfg = SegmentConfig()
     out: list[tuple[str, str]] = []
+    title_of = None
     for block in clean_text(text, join_lines=False).split("\n\n"):
-        lines = [ln for ln in block.split("\n") if ln.strip()]
-        if not lines:
-            continue
-        if all(any(squash(ln) in t for t in titles) for ln in lines):
-            for ln in lines:
-                out.append(("sub" if ln.startswith("——") else "head", ln))
-            continue
-        kinds = [line_kind(ln, cfg)[0] for ln in lines]
-        if all(k in ("byline", "caption") for k in kinds):
-            out += [("small", ln) for ln in lines]
-            continue
-        out += [("body", p) for p in join_wrapped_lines(lines)]
+        run: list[str] = []
+        for ln in (ln for ln in block.split("\n") if ln.strip()):
+            owner = next((k for k, t in enumerate(titles) if squash(ln) and squash(ln) in t), None)
+            if owner is not None:
+                kind = "sub" if ln.startswith("——") else "head"
+                if out and out[-1][0] in HEADS and owner != title_of:
+                    out.append(("break", ""))  # two headlines stacked: set apart
+                title_of = owner
+            elif line_kind(ln, cfg)[0] in ("byline", "caption"):
+                kind = "small"
+            else:
+                run.append(ln)
+                continue
+            out += [("body", p) for p in join_wrapped_lines(run)] if run else []
+            run = []
+            out.append((kind, ln))
+        out += [("body", p) for p in join_wrapped_lines(run)] if run else []
     return out
 
 
@@ -90,6 +100,9 @@ def render_blocks(
     col, y = 0, 0.0
     lines_per_block = []
     for kind, text in blocks:
+        if kind == "break":
+            lines_per_block.append((kind, 0.0, []))
+            continue
         size = font_px * SCALE[kind]
         width = max(1, int(col_w // size))
         if kind == "body":
@@ -100,16 +113,22 @@ def render_blocks(
             rows = [("", r) for r in wrap(text, width)]
         lines_per_block.append((kind, size, rows))
     column_height = _balanced_height(lines_per_block, columns)
-    for kind, size, rows in lines_per_block:
-        space = size * 0.8 if kind in ("head", "sub") else 0.0
-        y += space if y else 0.0
+    heads = HEADS
+    for k, (kind, size, rows) in enumerate(lines_per_block):
+        # a headline group (consecutive headline and subtitle blocks) is set as one: space
+        # above its first line and below its last, ordinary leading inside
+        before = kind in heads and (k == 0 or lines_per_block[k - 1][0] not in heads)
+        after = kind in heads and (
+            k + 1 == len(lines_per_block) or lines_per_block[k + 1][0] not in heads
+        )
+        y += size * 0.8 if before and y else 0.0
         for flag, row in rows:
             if y + size * 1.5 > column_height and y > 0:
                 col, y = col + 1, 0.0
             indent = 2 * size if flag == "indent" else 0.0
             placed.append((col, y, kind, indent, row))
             y += size * 1.5
-        y += space
+        y += size * 0.8 if after else 0.0
     n_cols = max(columns, col + 1)
     width = margin * 2 + n_cols * col_w + (n_cols - 1) * gutter
     height = int(margin * 2 + column_height + font_px * 3)

@@ -13,6 +13,10 @@ after NFKC and with whitespace removed:
 - *byline recall*: every gold name is in the byline of the article holding the gold body;
 - *caption recall*: gold captions found among that article's captions.
 
+Text read off a page image is scored with ``loose=True``: letters and digits only, so the
+punctuation OCR gets wrong (``“`` read as ``"``, a ``——`` lost) does not count; a wrong
+character still does.
+
 Example:
     >>> from nlp.types import Article
     >>> gold = [{"title": "甲", "first_sentence": "一。", "last_sentence": "二。"}]
@@ -29,6 +33,7 @@ from collections import defaultdict
 from nlp.types import Article
 
 _WS = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[\W_]+")
 _LEAD = re.compile(r"^.{0,40}?(?:电|讯|）|\)|——)")
 _ROLES = {"本报记者", "记者", "通讯员", "本报讯"}
 
@@ -36,6 +41,15 @@ _ROLES = {"本报记者", "记者", "通讯员", "本报讯"}
 def norm(text: str) -> str:
     """NFKC, no whitespace: the form every comparison uses."""
     return _WS.sub("", unicodedata.normalize("NFKC", text or ""))
+
+
+def loose_norm(text: str) -> str:
+    """NFKC, letters and digits only: the form text read by OCR is compared in.
+
+    >>> loose_norm("迎“六一” 东城区——开展")
+    '迎六一东城区开展'
+    """
+    return _NON_WORD.sub("", unicodedata.normalize("NFKC", text or ""))
 
 
 def gold_names(row: dict) -> list[str]:
@@ -46,29 +60,33 @@ def gold_names(row: dict) -> list[str]:
     return [w for w in words if w and w not in _ROLES]
 
 
-def _starts_with(body: str, first: str) -> bool:
+def _starts_with(body: str, first: str, loose: bool = False) -> bool:
     if not first:
         return False
     if body.startswith(first):
         return True
+    if loose:  # the lead's brackets are gone: 本报讯记者王金伟5月30日
+        return 0 <= body.find(first) <= 40
     lead = _LEAD.match(body)
     return bool(lead) and body[lead.end() :].startswith(first)
 
 
-def score_page(articles: list[Article], gold: list[dict]) -> dict:
+def score_page(articles: list[Article], gold: list[dict], loose: bool = False) -> dict:
     """Score one page.
 
     Args:
         articles: the segmenter's articles in page order.
         gold: the page's gold rows in page order.
+        loose: compare in :func:`loose_norm` (for text read off an image), not :func:`norm`.
 
     Returns:
         Counts ``n_gold``, ``n_pred``, ``with_headline``, ``headline_exact``,
         ``boundary_tp``, ``bylines``/``byline_hits``, ``captions``/``caption_hits``,
         ``exact_count`` (bool) and ``rows``: per gold row its flags and ``phenomena``.
     """
+    norm_ = loose_norm if loose else norm
     preds = [
-        (norm(a.title), norm(a.body), norm(a.byline), [norm(c) for c in a.captions])
+        (norm_(a.title), norm_(a.body), norm_(a.byline), [norm_(c) for c in a.captions])
         for a in articles
     ]
     titles = {p[0] for p in preds}
@@ -76,13 +94,14 @@ def score_page(articles: list[Article], gold: list[dict]) -> dict:
     rows = []
     for row in gold:
         title, first, last = (
-            norm(row["title"]),
-            norm(row["first_sentence"]),
-            norm(row["last_sentence"]),
+            norm_(row["title"]),
+            norm_(row["first_sentence"]),
+            norm_(row["last_sentence"]),
         )
         own = any(t == title and first in b and last in b for t, b, _, _ in preds)
         start = next(
-            (i for i, p in enumerate(preds) if i not in used and _starts_with(p[1], first)), None
+            (i for i, p in enumerate(preds) if i not in used and _starts_with(p[1], first, loose)),
+            None,
         )
         if start is not None:
             used.add(start)
@@ -90,8 +109,8 @@ def score_page(articles: list[Article], gold: list[dict]) -> dict:
         names = gold_names(row)
         byline_ok = None
         if names:
-            byline_ok = home is not None and all(norm(n) in home[2] for n in names)
-        caps = [norm(c) for c in row.get("captions", [])]
+            byline_ok = home is not None and all(norm_(n) in home[2] for n in names)
+        caps = [norm_(c) for c in row.get("captions", [])]
         cap_hits = sum(1 for c in caps if home is not None and any(c in h for h in home[3]))
         rows.append(
             {
