@@ -190,7 +190,8 @@ def _article(block: dict, item: dict, rng: random.Random, brief: bool = False):
     first = sentences(paras[0])[0]
     last = sentences(paras[-1])[-1]
     printed = [("para", p) for p in paras]
-    printed[0] = ("para", block.get("top_note", "") + lead + paras[0])
+    top = block.get("top_note", "")
+    printed[0] = ("para", ("" if block.get("top_note_line") else top) + lead + paras[0])
     subheads = []
     for _ in range(block.get("subheads", 0) if len(printed) >= 3 else 0):
         at = rng.randrange(1, len(printed))
@@ -206,6 +207,8 @@ def _article(block: dict, item: dict, rng: random.Random, brief: bool = False):
             printed.insert(rng.randrange(1, len(printed)), ("caption", cap))
         else:
             over_head.append([("caption", cap)])
+    if top and block.get("top_note_line"):  # （上接第一版） on a line of its own
+        printed.insert(0, ("note", top))
     printed += [("note", n) for n in block.get("end_notes", [])]
     if end_line:
         printed.append(("note", end_line))
@@ -235,6 +238,7 @@ def _print_body(
     paras, width: int, rng: random.Random, breaks: float, out: list, gap: bool = True
 ) -> int:
     n_breaks = 0
+    first = next((p for p, (kind, _) in enumerate(paras) if kind == "para"), 0)
     for p, (kind, para) in enumerate(paras):
         if kind != "para":  # a line of its own: subhead, caption, note
             out += [("", ""), (kind, para)] if gap else [(kind, para)]
@@ -246,7 +250,7 @@ def _print_body(
             if 0 < i < len(lines) and rng.random() < breaks / max(1, len(lines)):
                 out.append(("", ""))  # a column break in mid-paragraph
                 n_breaks += 1
-            tag = "start" if p == 0 and i == 0 else "body"
+            tag = "start" if p == first and i == 0 else "body"
             if tag == "body" and len(lines) == 1 and _intertitle(para):
                 tag = "subhead"  # the article's own intertitle: a subhead, not body text
             out.append((tag, line))
@@ -258,6 +262,11 @@ def _intertitle(para: str) -> bool:
     return len(para) <= 30 and line_kind(para.strip(), _LINE_CFG, alone=True)[0] == HEAD
 
 
+# print size of headline lines against body text on a page image (as training.page_image
+# sets them): a column of 17 body characters holds 8 of a headline
+PRINT_SCALE = {"head": 1.9, "kicker": 1.3, "subtitle": 1.3}
+
+
 def render_page(spec: dict, items: dict[str, dict]) -> tuple[str, dict]:
     """Lay out one page spec as OCR text, with its gold.
 
@@ -265,7 +274,10 @@ def render_page(spec: dict, items: dict[str, dict]) -> tuple[str, dict]:
         spec: ``seed``, ``width`` (10–22; a large width leaves paragraphs unwrapped),
             ``paragraph_gap`` (default true: a blank line between paragraphs), optional
             ``header``/``footer`` furniture lines,
-            ``column_breaks`` (chance of a mid-paragraph column break per paragraph) and
+            ``column_breaks`` (chance of a mid-paragraph column break per paragraph),
+            ``print_sizes`` (the page is read off an image where headlines are set larger:
+            kicker, headline and subtitle lines wrap at the column width over their print
+            size, :data:`PRINT_SCALE`) and
             ``blocks``: ``{"type": "article", "id": …, layout choices}`` or
             ``{"type": "briefs", "heading": …, "items": [article blocks]}``.
         items: corpus items by id (``title``, ``body``).
@@ -284,9 +296,11 @@ def render_page(spec: dict, items: dict[str, dict]) -> tuple[str, dict]:
     out: list[tuple[str, str, int]] = [("furniture", h, -1) for h in spec.get("header", [])]
     rows, n_breaks, heads = [], 0, set()
 
+    printed = bool(spec.get("print_sizes"))
+
     def emit(units, brk: float) -> int:
         lines: list[tuple[str, str]] = []
-        n = sum(_emit(unit, width, rng, brk, lines, gap) for unit in units)
+        n = sum(_emit(unit, width, rng, brk, lines, gap, printed) for unit in units)
         out.extend((tag, line, len(rows) - 1) for tag, line in lines)
         return n
 
@@ -317,9 +331,15 @@ def render_page(spec: dict, items: dict[str, dict]) -> tuple[str, dict]:
     return text, gold | {"lines": tags}
 
 
-def _emit(unit, width: int, rng: random.Random, breaks: float, out: list, gap: bool) -> int:
+def _emit(
+    unit, width: int, rng: random.Random, breaks: float, out: list, gap: bool, printed: bool
+) -> int:
     if isinstance(unit, tuple):
         return _print_body(unit[1], width, rng, breaks, out, gap)
     out.append(("", ""))
-    out.extend(unit)
+    for tag, line in unit:
+        if printed and tag in PRINT_SCALE and line.strip():
+            out += [(tag, ln) for ln in wrap(line, max(4, int(width / PRINT_SCALE[tag])))]
+        else:
+            out.append((tag, line))
     return 0

@@ -195,7 +195,7 @@ def vary(spec: dict) -> dict:
     eight is a short paste (one to three plain articles of a paragraph or two, unwrapped), one
     in four has its paragraphs unwrapped (pasted from a web page), one in six no blank line
     between paragraphs; three headlines in ten of several lines get blank lines between their
-    lines."""
+    lines; half the ``（上接第一版）`` notes stand on a line of their own."""
     rng = random.Random(spec["seed"] * 7919 + 1)
     roll = rng.random()
     if roll < 1 / 8:  # a short paste: one to three plain articles, a paragraph or two each
@@ -216,15 +216,25 @@ def vary(spec: dict) -> dict:
         several = block.get("kicker") or block.get("subtitle") or block.get("wrap")
         if block["type"] == "article" and several and rng.random() < 0.3:
             block = dict(block, head_gaps=True)
+        if block.get("top_note") and rng.random() < 0.5:
+            block = dict(block, top_note_line=True)
         blocks.append(block)
     return dict(spec, blocks=blocks)
 
 
 def generated_pages(
-    split: str, n: int, corpora_dir=None, first_seed: int = 0, variants: bool = False
+    split: str,
+    n: int,
+    corpora_dir=None,
+    first_seed: int = 0,
+    variants: bool = False,
+    images: float = 0.0,
 ):
     """``n`` rendered pages ``(spec, text, gold)`` of one split (seeds ``first_seed …``);
-    ``variants`` adds the pasting forms of :func:`vary` (training pages only)."""
+    ``variants`` adds the pasting forms of :func:`vary` (training pages only); a share
+    ``images`` of the pages (drawn by seed) are set as read off a page image
+    (``print_sizes``: headlines wrapped at their larger print size; the segmenter's training
+    gives them print sizes)."""
     items = load_pool(split, corpora_dir)
     ids = sorted(items)
     if not ids:
@@ -233,6 +243,9 @@ def generated_pages(
     for seed in range(first_seed, first_seed + n):
         spec = random_spec(seed, ids, items)
         spec = vary(spec) if variants else spec
+        drawn = images and random.Random(seed * 31 + 7).random() < images
+        if drawn and int(spec.get("width", 16)) <= 22:  # set in columns, paragraphs apart
+            spec = dict(spec, print_sizes=True, paragraph_gap=True)
         out.append((spec, *render_page(spec, items)))
     return out
 
