@@ -54,6 +54,23 @@ def test_features_describe_form_not_words():
     assert not any("今天" in n or "现场" in n for n in names)
 
 
+def test_rules_marks_a_body_start_only_where_a_rules_body_opens(monkeypatch):
+    from nlp.segment import tagger
+    from nlp.types import Article
+
+    arts = [
+        Article(title="标题", body="本报讯（记者 张三）全市召开防汛会议。"),
+        Article(title="", body="展"),  # a one-character fragment the rules left
+        Article(title="", body="全市水利部门开展巡查。"),
+    ]
+    monkeypatch.setattr(page_module, "segment_page", lambda text, config=None: arts)
+    lines = page_lines(
+        "标题\n\n本报讯（记者 张三）全市召开防汛会议。\n\n站在新的发展起点上。\n\n展\n\n全市水利部门开展巡查。"
+    )
+    marks = [opens for _, opens in tagger.rules_marks(lines, SegmentConfig())]
+    assert marks == [False, True, False, True, True]
+
+
 def _lines(*pairs):
     text = "\n\n".join(t for t, _ in pairs)
     return page_lines(text), [tag for _, tag in pairs]

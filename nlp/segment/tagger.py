@@ -134,7 +134,11 @@ def rules_marks(lines: list[PageLine], cfg: SegmentConfig) -> list[tuple[bool, b
     for ln in lines:
         t = re.sub(r"\s+", "", ln.text)
         in_title = len(t) >= 2 and any(t in title for title in titles)
-        opens = any(s and s in t[:40] and t.find(s) < 30 for s in starts) if t else False
+        # the body's opening, at the line's start or after a lead the rules took off
+        # (本报讯（记者 …）); a short opening only at the start (a body "展" is in many lines)
+        opens = bool(t) and any(
+            s and (t.startswith(s) or (len(s) >= 6 and 0 < t.find(s) < 30)) for s in starts
+        )
         out.append((in_title, opens))
     return out
 
@@ -245,8 +249,11 @@ def line_features(lines: list[PageLine], cfg: SegmentConfig | None = None) -> li
     cfg = cfg or SegmentConfig()
     width = column_width(lines)
     own = [_own(ln, width, cfg) for ln in lines]
-    for o, (in_title, opens) in zip(own, rules_marks(lines, cfg), strict=True):
-        o["rules_title"], o["rules_start"] = float(in_title), float(opens)
+    for o, ln, (in_title, opens) in zip(own, lines, rules_marks(lines, cfg), strict=True):
+        # the rules read text read off an image less well (headlines wrapped at their own
+        # size, bylines run together): their marks there are weighed apart
+        at = "@img" if ln.size > 0 else ""
+        o["rules_title" + at], o["rules_start" + at] = float(in_title), float(opens)
     blocks = [span for span in _block_spans(lines) for _ in range(span[1] - span[0] + 1)]
     shift = _TopicShift(lines)
     for i, (a, b) in enumerate(blocks):
