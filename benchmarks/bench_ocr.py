@@ -10,7 +10,9 @@ it, measured in the same run.
 
     python benchmarks/bench_ocr.py [--settings 4000,4000,48,1,6 2800,1800,32,0,2 ...]
 
-A setting is ``max_side,det_side,rec_height,angle_classifier,rec_batch`` (:class:`OcrConfig`).
+A setting is ``max_side,det_side,rec_height,angle_classifier,rec_batch[,spin]``
+(:class:`OcrConfig`; the old default spun, ``4000,4000,48,1,6,1``). ``--busy`` runs a
+CPU-bound neighbour process through the whole benchmark (one core taken).
 Printed per page and setting: OCR seconds, segmentation seconds, character accuracy
 (1 - edit distance / length, against the printed text), the articles found, articles with
 their own headline (compared in letters and digits: ``score_page(..., loose=True)``), gold
@@ -33,7 +35,13 @@ from nlp.ocr import OcrConfig, ocr_page
 from nlp.segment import segment_page
 from training.page_image import render_blocks, seed_blocks
 
-DEFAULT_SETTINGS = ("4000,4000,48,1,6", "2800,2800,48,0,2", "2800,1800,32,0,2", "2800,1400,32,0,2")
+DEFAULT_SETTINGS = (
+    "4000,4000,48,1,6,1",
+    "2800,2800,48,0,2,1",
+    "2800,1800,32,0,2,1",
+    "2800,1800,32,0,2,0",
+    "2800,1400,32,0,2,0",
+)
 CHOICE_DATES = ("2019",)  # the CCTV stories of the page the settings were chosen on
 
 
@@ -98,7 +106,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--settings", nargs="+", default=list(DEFAULT_SETTINGS))
     ap.add_argument("--save", default="", help="also write the rendered seed page here")
+    ap.add_argument("--busy", action="store_true", help="with a CPU-bound neighbour process")
     args = ap.parse_args(argv)
+    if args.busy:
+        import subprocess
+        import sys
+
+        neighbour = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        try:
+            return _run(args)
+        finally:
+            neighbour.kill()
+    return _run(args)
+
+
+def _run(args) -> int:
     choice_blocks, choice_gold = choice_page()
     pages = [
         ("cctv-2019", choice_blocks, choice_gold),
@@ -114,13 +136,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {image.size[0]} x {image.size[1]} px, {len(norm(printed))} characters")
         base = None
         for setting in args.settings:
-            side, det, height, cls, batch = map(int, setting.split(","))
+            side, det, height, cls, batch, *spin = map(int, setting.split(","))
             cfg = OcrConfig(
                 max_side=side,
                 det_side=det,
                 rec_height=height,
                 angle_classifier=bool(cls),
                 rec_batch=batch,
+                spin=bool(spin and spin[0]),
             )
             ocr_page(image.resize((64, 64)), cfg)  # load the engine outside the timing
             t0 = time.perf_counter()

@@ -148,6 +148,21 @@ def test_detection_at_a_lower_resolution_gives_boxes_in_the_image_coordinates():
     assert 1150 < small[0].x0 < 1250 and 280 < small[0].y0 < 320
 
 
+def test_worker_threads_do_not_spin_unless_asked():
+    from rapidocr_onnxruntime.utils import OrtInferSession
+
+    from nlp import ocr
+
+    before = OrtInferSession._init_sess_opts
+    key = "session.intra_op.allow_spinning"
+    for spin, expected in ((False, "0"), (True, "1")):
+        engine = ocr._get_engine(OcrConfig(spin=spin))
+        for session in (engine.text_det.infer, engine.text_rec.session):
+            opts = session.session.get_session_options()
+            assert opts.get_session_config_entry(key) == expected
+    assert OrtInferSession._init_sess_opts is before  # RapidOCR's own options left as found
+
+
 _OCR_IN_FRESH_HOME = """
 import os
 from PIL import Image
