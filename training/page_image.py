@@ -57,7 +57,10 @@ def seed_blocks(text: str | None = None, gold: list[dict] | None = None) -> list
     for block in clean_text(text, join_lines=False).split("\n\n"):
         run: list[str] = []
         for ln in (ln for ln in block.split("\n") if ln.strip()):
-            owner = next((k for k, t in enumerate(titles) if squash(ln) and squash(ln) in t), None)
+            # a line of a gold title (four characters at least: a body line's short tail
+            # such as 工作 can occur in a title too)
+            key = squash(ln)
+            owner = next((k for k, t in enumerate(titles) if len(key) >= 4 and key in t), None)
             if owner is not None:
                 kind = "sub" if ln.startswith("——") else "head"
                 if out and out[-1][0] in HEADS and owner != title_of:
