@@ -253,6 +253,32 @@ def test_a_continuation_note_on_a_line_of_its_own_comes_before_the_body_start():
     assert gold["articles"][0]["continued_from"] == "（上接第一版）"
 
 
+def test_a_cctv_item_of_several_stories_is_split_at_their_headlines():
+    from training.pages import split_compilation
+
+    item = {
+        "id": "xwlb-20220927-71",
+        "date": "20220927",
+        "title": "美国累计新冠确诊病例超9611万",
+        "body": "据统计，美国累计确诊病例超过9611万例。\n美国猴痘确诊病例超2.5万例\n"
+        "美国疾控中心数据显示，猴痘病例超过2.5万例。\n专家提醒注意防护。",
+    }
+    first, second = split_compilation(item)
+    assert (first["id"], first["title"]) == ("xwlb-20220927-71~0", item["title"])
+    assert first["body"] == "据统计，美国累计确诊病例超过9611万例。"
+    assert second["title"] == "美国猴痘确诊病例超2.5万例"
+    assert second["body"].splitlines() == [
+        "美国疾控中心数据显示，猴痘病例超过2.5万例。",
+        "专家提醒注意防护。",
+    ]
+    # a last short line, a sentence, another outlet's item: left whole
+    assert split_compilation(dict(item, body="第一段。\n第二段结尾")) == [
+        dict(item, body="第一段。\n第二段结尾")
+    ]
+    other = dict(item, id="cnnewshub-联合早报-1")
+    assert split_compilation(other) == [other]
+
+
 def test_a_note_taken_for_a_headline_is_no_match():
     pred = [Article(title="（相关报道见第三版） 乙标题", body="乙一。乙二。")]
     assert score_page(pred, GOLD[1:2])["with_headline"] == 0

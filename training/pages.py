@@ -14,6 +14,12 @@ Split (by source and date, so no test article or source is ever seen in training
   item (the 2016–2018 web news, 虎嗅, 少数派, A5 and the other domestic feeds).
 - ``dev``: CCTV stories of 2024–2025. CCTV items of 2026 are used nowhere.
 
+A dev CCTV item that runs several stories together (联播快讯, each story after the first under
+its own headline line in the body) is taken as one item per story (:func:`split_compilation`),
+so that dev gold does not call a page's second story part of the first. Training items stay
+whole: a segmenter trained on the split training pool scored lower on dev (exact count 0.867
+against 0.892 for the shipped one, with headline 0.918 against 0.917).
+
 The seed page (``../shared/seeds/``, gold in ``data/seeds/``) is evaluation only.
 
 Example::
@@ -27,6 +33,7 @@ import argparse
 import gzip
 import json
 import random
+import re
 from pathlib import Path
 
 from nlp import paths
@@ -96,9 +103,39 @@ def load_pool(split: str, corpora_dir: Path | str | None = None) -> dict[str, di
         if (name.startswith("xwlb") and split == "test") or not (folder / name).is_file():
             continue
         for item in _read(folder / name):
-            if split_of(item) == split and usable(item):
-                pool[item["id"]] = item
+            if split_of(item) != split:
+                continue
+            for story in split_compilation(item) if split == "dev" else [item]:
+                if usable(story):
+                    pool[story["id"]] = story
     return pool
+
+
+_ENDS_SENTENCE = re.compile(r"[。！？!?；;…”’」』）)]$")
+
+
+def split_compilation(item: dict) -> list[dict]:
+    """A CCTV item that runs several stories together (联播快讯: each after the first under its
+    own headline line in the body) as one item per story, ids ``<id>~<k>``; other items as
+    they are. A headline line is a paragraph after the first, of at most 40 characters, not
+    ending a sentence, with a paragraph after it. Left whole, such an item's gold would call
+    a page's second story part of the first."""
+    if not item.get("id", "").startswith("xwlb"):
+        return [item]
+    paras = [p.strip() for p in (item.get("body") or "").split("\n") if p.strip()]
+    parts: list[tuple[str, list[str]]] = [((item.get("title") or "").strip(), [])]
+    for k, para in enumerate(paras):
+        head = 0 < k < len(paras) - 1 and len(para) <= 40 and not _ENDS_SENTENCE.search(para)
+        if head and parts[-1][1]:
+            parts.append((para, []))
+        else:
+            parts[-1][1].append(para)
+    if len(parts) == 1:
+        return [item]
+    return [
+        dict(item, id=f"{item['id']}~{k}", title=title, body="\n".join(body))
+        for k, (title, body) in enumerate(parts)
+    ]
 
 
 def _byline(rng: random.Random) -> dict:
