@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import re
 import time
-import unicodedata
 
 from nlp import paths
-from nlp.evaluation.pages import norm, score_page
+from nlp.evaluation.pages import loose_norm, norm, score_page
 from nlp.evaluation.segmentation import load_gold
 from nlp.ocr import OcrConfig, ocr_page
 from nlp.segment import segment_page
@@ -53,16 +51,10 @@ def char_accuracy(found: str, printed: str) -> float:
     return round(matched / max(1, len(b)) - max(0, len(a) - matched) / max(1, len(b)), 4)
 
 
-def loose(text: str) -> str:
-    """NFKC, letters and digits only: a headline compared without the punctuation and spaces
-    that OCR gets wrong (`—` read as `一` is still a miss)."""
-    return re.sub(r"[^\w]", "", unicodedata.normalize("NFKC", text or ""))
-
-
 def loose_headlines(articles, gold) -> int:
     """Gold headlines that some article's title equals, punctuation aside."""
-    titles = {loose(a.title) for a in articles}
-    return sum(loose(r["title"]) in titles for r in gold)
+    titles = {loose_norm(a.title) for a in articles}
+    return sum(loose_norm(r["title"]) in titles for r in gold)
 
 
 def fragments(articles, gold) -> int:

@@ -113,12 +113,14 @@ def _line_boxes(boxes: list[TextBox]) -> list[list[TextBox]]:
                 last.append(box)
                 continue
         lines.append([box])
-    return [sorted(line, key=lambda b: b.x0) for line in lines if _line_text(line)]
+    lines = [sorted(line, key=lambda b: b.x0) for line in lines]
+    return [line for line in lines if _line_text(line)]
 
 
 def _line_text(line: list[TextBox]) -> str:
+    """The text of one line's fragments (left to right, as :func:`_line_boxes` orders them)."""
     text = ""
-    for box in sorted(line, key=lambda b: b.x0):
+    for box in line:
         text = _join_fragments(text, box.text.strip())
     return text
 
@@ -157,7 +159,7 @@ def _xy_cut(boxes: list[TextBox], min_gap: float, median_h: float) -> list[list[
     )
     if max(x_gap, y_gap) <= 0:
         return [boxes]
-    if x_gap > 0 and x_gap * GUTTER_PREFERENCE >= y_gap:  # a gutter: columns, left first
+    if x_gap * GUTTER_PREFERENCE >= y_gap:  # a gutter: columns, left first
         first = [b for b in boxes if (b.x0 + b.x1) / 2 < x_cut]
         second = [b for b in boxes if (b.x0 + b.x1) / 2 >= x_cut]
     else:  # a band across the region: top first
@@ -210,20 +212,19 @@ def page_layout(boxes: list[TextBox], gap: float = 0.8, indent: float = 1.2) -> 
             opens a paragraph.
     """
     blocks, median_h = _blocks(boxes, gap)
-    block_lines = [_line_boxes(block) for block in blocks]
-    pitches = [p for lines in block_lines for p in map(_pitch, lines) if p]
+    block_lines = [[(line, _pitch(line)) for line in _line_boxes(block)] for block in blocks]
+    pitches = [p for lines in block_lines for _, p in lines if p]
     median_pitch = statistics.median(pitches) if pitches else 0.0
     parts, sizes = [], []
     for lines in block_lines:
         if not lines:
             continue
-        left = min(line[0].x0 for line in lines)
+        left = min(line[0].x0 for line, _ in lines)
         chunk: list[str] = []
-        for k, line in enumerate(lines):
+        for k, (line, pitch) in enumerate(lines):
             if k and line[0].x0 - left > indent * median_h:
                 chunk.append("")
             chunk.append(_line_text(line))
-            pitch = _pitch(line)
             if pitch and median_pitch:
                 sizes.append(round(pitch / median_pitch, 3))
             else:
