@@ -53,6 +53,8 @@ def test_split_by_source_and_date():
     assert split_of({"id": "xwlb-20260301-1", "date": "20260301"}) == ""
     assert split_of({"id": "cnnewshub-1", "date": "20260601", "outlet": "联合早报"}) == "test"
     assert split_of({"id": "cnnewshub-2", "date": "20260601", "outlet": "虎嗅网"}) == "train"
+    assert split_of({"id": "cnnewshub-3", "date": "20260720", "outlet": "虎嗅网"}) == "dev_outlets"
+    assert split_of({"id": "cnnewshub-4", "date": "20260720", "outlet": "RFA自由亚洲"}) == "test"
     assert split_of({"id": "em-1", "date": "20170101", "outlet": ""}) == "train"
     assert split_of({"id": "pages-000001", "date": ""}) == "test"
 
@@ -151,6 +153,34 @@ def test_random_spec_spans_one_to_twelve_articles():
         counts.add(n)
         assert 10 <= spec["width"] <= 22
     assert min(counts) == 1 and max(counts) == 12
+
+
+def test_outlet_share_draws_articles_from_the_second_pool_and_none_twice():
+    items = {
+        f"x{i}": {"id": f"x{i}", "title": f"标题{i}号新闻稿件", "body": "一。"} for i in range(20)
+    }
+    items |= {
+        f"o{i}": {"id": f"o{i}", "title": f"外媒{i}号新闻稿件", "body": "二。"} for i in range(20)
+    }
+    pool = sorted(k for k in items if k.startswith("x"))
+    other = sorted(k for k in items if k.startswith("o"))
+
+    def article_ids(spec):
+        blocks = spec["blocks"]
+        return [b["id"] for b in blocks if b["type"] == "article"] + [
+            i["id"] for b in blocks if b["type"] == "briefs" for i in b["items"]
+        ]
+
+    drawn = []
+    for seed in range(60):
+        plain = random_spec(seed, pool, items)
+        mixed = random_spec(seed, pool, items, other, 0.5)
+        assert random_spec(seed, pool, items, other, 0.0) == plain
+        ids = article_ids(mixed)
+        assert len(ids) == len(set(ids))
+        drawn += ids
+    share = sum(i.startswith("o") for i in drawn) / len(drawn)
+    assert 0.35 < share < 0.65
 
 
 GOLD = [

@@ -233,3 +233,57 @@ def test_headline_lines_of_one_print_size_stay_one_group():
     # the same text without sizes: two headline blocks, two groups
     plain = units_from_tags(page_lines(text), tags, SegmentConfig())
     assert [type(u).__name__ for u in plain] == ["Body", "Group", "Group", "Body"]
+
+
+def _seg(title: str, body: str, position: str = "before", **kw):
+    from nlp.segment.assemble import SegmentedArticle
+    from nlp.types import Article
+
+    return SegmentedArticle(Article(title=title, body=body, **kw), headline_position=position)
+
+
+def test_mend_joins_an_untitled_fragment_to_the_article_before():
+    from nlp.segment.assemble import mend_fragments
+
+    segs = [_seg("甲方案印发", "第一段。"), _seg("", "第二段。", "", captions=["图 王琳 摄"])]
+    out = mend_fragments(segs, "untitled")
+    assert [(s.article.title, s.article.body, s.article.captions) for s in out] == [
+        ("甲方案印发", "第一段。\n第二段。", ["图 王琳 摄"])
+    ]
+    assert len(mend_fragments(segs, "")) == 2
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        _seg("", "本报讯正文。", "", byline="记者 王琳"),  # a lead byline: an article of its own
+        _seg("", "正文。", ""),  # nothing before it to join
+    ],
+)
+def test_mend_keeps_an_untitled_article_with_a_byline_or_first_on_the_page(second):
+    from nlp.segment.assemble import mend_fragments
+
+    segs = [_seg("甲方案印发", "第一段。"), second] if second.article.byline else [second]
+    assert len(mend_fragments(segs, "untitled,bodiless")) == len(segs)
+
+
+def test_mend_gives_a_bodiless_headline_to_the_body_before_and_its_first_line_back():
+    from nlp.segment.assemble import mend_fragments
+
+    segs = [
+        _seg("全国政协主席王沪宁26日在京会", "见乌兹别克斯坦议长。\n会见时说。"),
+        _seg("王沪宁会见乌兹别克斯坦议长", "", "after", byline="记者 王琳"),
+    ]
+    (out,) = mend_fragments(segs, "bodiless")
+    assert out.article.title == "王沪宁会见乌兹别克斯坦议长"
+    assert out.article.body == "全国政协主席王沪宁26日在京会见乌兹别克斯坦议长。\n会见时说。"
+    assert out.article.byline == "记者 王琳" and out.headline_position == "after"
+    # a bodiless headline after an article headed after its body is left alone
+    after = [_seg("标题甲", "正文甲。", "after"), _seg("标题乙", "", "after")]
+    assert len(mend_fragments(after, "bodiless")) == 2
+
+
+def test_mend_setting_is_checked():
+    with pytest.raises(ValueError, match="mend"):
+        SegmentConfig(mend="untitled,everything")
+    assert SegmentConfig(mend="").mend == ""

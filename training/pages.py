@@ -13,6 +13,9 @@ Split (by source and date, so no test article or source is ever seen in training
 - ``train``: CCTV ``xwlb`` stories dated up to 2023-12-31, and every other ``other_outlets``
   item (the 2016–2018 web news, 虎嗅, 少数派, A5 and the other domestic feeds).
 - ``dev``: CCTV stories of 2024–2025. CCTV items of 2026 are used nowhere.
+- ``dev_outlets``: the domestic feeds' items (虎嗅, 少数派, …) dated from
+  :data:`DEV_OUTLETS_FROM` (2026-07-20) on: pages of another register than CCTV's, to choose
+  on; never trained on. The earlier items of those feeds stay in ``train``.
 
 A dev CCTV item that runs several stories together (联播快讯, each story after the first under
 its own headline line in the body) is taken as one item per story (:func:`split_compilation`),
@@ -57,16 +60,20 @@ KICKERS = ["聚焦高质量发展", "关注民生", "一线调研", "国际观�
 PLACES = ["北京", "上海", "郑州", "广州", "成都", "日内瓦", "柏林"]
 UNITS = ["市委党校", "省社会科学院", "市农业农村局", "某大学新闻学院"]
 CORPUS_FILES = ("xwlb.jsonl.gz", "other_outlets.jsonl.gz", "local_rare.jsonl")
+DEV_OUTLETS_FROM = "20260720"
+SPLITS = ("train", "dev", "dev_outlets", "test")
 
 
 def split_of(item: dict) -> str:
-    """``train``, ``dev``, ``test`` or ``""`` (unused) for one corpus item (see module doc)."""
+    """One of :data:`SPLITS`, or ``""`` (unused), for one corpus item (see module doc)."""
     item_id, date = item.get("id", ""), item.get("date") or ""
     if item_id.startswith("xwlb"):
         return "train" if date <= "20231231" else "dev" if date < "2026" else ""
     if "outlet" not in item:
         return "test"  # local_rare: the only file without an outlet field
-    return "test" if date.startswith("2026") and item["outlet"] in TEST_OUTLETS else "train"
+    if date.startswith("2026") and item["outlet"] in TEST_OUTLETS:
+        return "test"
+    return "dev_outlets" if date >= DEV_OUTLETS_FROM else "train"
 
 
 def usable(item: dict) -> bool:
@@ -94,13 +101,15 @@ def load_pool(split: str, corpora_dir: Path | str | None = None) -> dict[str, di
     """Usable corpus items of one split, by id (files missing from the folder are skipped).
 
     Args:
-        split: ``train``, ``dev`` or ``test``.
+        split: one of :data:`SPLITS`.
         corpora_dir: the corpora folder (default :func:`nlp.paths.corpora_dir`).
     """
     folder = Path(corpora_dir or paths.corpora_dir())
     pool = {}
     for name in CORPUS_FILES:
-        if (name.startswith("xwlb") and split == "test") or not (folder / name).is_file():
+        if (name.startswith("xwlb") and split in ("test", "dev_outlets")) or not (
+            folder / name
+        ).is_file():
             continue
         for item in _read(folder / name):
             if split_of(item) != split:
@@ -188,13 +197,22 @@ def _article_block(rng: random.Random, item: dict, headline: str) -> dict:
     return block
 
 
-def random_spec(seed: int, pool_ids: list[str], items: dict[str, dict]) -> dict:
+def random_spec(
+    seed: int,
+    pool_ids: list[str],
+    items: dict[str, dict],
+    other_ids: list[str] | None = None,
+    other_share: float = 0.0,
+) -> dict:
     """Draw one page spec: 1–12 articles, layout per article, furniture, width and breaks.
 
     Args:
         seed: the page's seed (``random.Random(seed)``); the same seed and pool give the same spec.
         pool_ids: the ids to draw articles from (sorted, for reproducibility).
         items: the items by id.
+        other_ids: a second pool (e.g. the outlets' items of a CCTV-heavy split) …
+        other_share: … from which each article is drawn with this probability (``0``: the
+            page is drawn exactly as without ``other_ids``).
 
     Returns:
         A spec for :func:`training.page_render.render_page`.
@@ -202,6 +220,10 @@ def random_spec(seed: int, pool_ids: list[str], items: dict[str, dict]) -> dict:
     rng = random.Random(seed)
     n = rng.choice([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
     ids = rng.sample(pool_ids, min(n, len(pool_ids)))
+    if other_ids and other_share > 0:
+        mix = random.Random(seed * 17 + 5)
+        drawn = [mix.choice(other_ids) if mix.random() < other_share else i for i in ids]
+        ids = list(dict.fromkeys(drawn))  # a page never carries one article twice
     layout = rng.choice(["before", "after", "mixed"])
     blocks: list[dict] = []
     while ids:
@@ -266,19 +288,22 @@ def generated_pages(
     first_seed: int = 0,
     variants: bool = False,
     images: float = 0.0,
+    outlet_share: float = 0.0,
 ):
     """``n`` rendered pages ``(spec, text, gold)`` of one split (seeds ``first_seed …``);
     ``variants`` adds the pasting forms of :func:`vary` (training pages only); a share
     ``images`` of the pages (drawn by seed) are set as read off a page image
     (``print_sizes``: headlines wrapped at their larger print size; the segmenter's training
-    gives them print sizes)."""
+    gives them print sizes); each article comes from the split's ``other_outlets`` items
+    with probability ``outlet_share`` (CCTV stories are most of ``train``)."""
     items = load_pool(split, corpora_dir)
     ids = sorted(items)
     if not ids:
         raise FileNotFoundError(f"no usable {split} items in the corpora")
+    outlets = [i for i in ids if not i.startswith("xwlb")] if outlet_share else []
     out = []
     for seed in range(first_seed, first_seed + n):
-        spec = random_spec(seed, ids, items)
+        spec = random_spec(seed, ids, items, outlets, outlet_share)
         spec = vary(spec) if variants else spec
         drawn = images and random.Random(seed * 31 + 7).random() < images
         if drawn and int(spec.get("width", 16)) <= 22:  # set in columns, paragraphs apart
@@ -330,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     from training.page_report import run_benchmark, segmenters
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    ap.add_argument("--split", default="test", choices=SPLITS)
     ap.add_argument("--n", type=int, default=60)
     ap.add_argument("--seed", type=int, default=0, help="first page seed")
     ap.add_argument("--out", type=Path, default=paths.reports_dir() / "pages")

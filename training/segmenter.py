@@ -1,8 +1,9 @@
 """Train the learned page segmenter: the CRF line tagger and the headline pairing model.
 
 Training pages are drawn by :func:`training.pages.random_spec` from the ``train`` split (CCTV
-stories up to 2023 and the domestic ``other_outlets`` feeds); the pairing penalties and the
-CRF's regularisation are chosen on ``dev`` pages (CCTV 2024–2025). Test pages (2026 foreign
+stories up to 2023 and the domestic ``other_outlets`` feeds up to 2026-07-19; ``outlet_share``
+draws more of them); the pairing penalties are chosen on ``dev`` pages (CCTV 2024–2025) and,
+with ``n_dev_outlets``, ``dev_outlets`` pages (the domestic feeds from 2026-07-20). Test pages (2026 foreign
 and wire outlets, ``local_rare``), the hand-laid pages and the seed page are never used here.
 
 Example::
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from nlp.evaluation.pages import score_page, summarize
 from nlp.segment import SegmentConfig
-from nlp.segment.assemble import attach_orphans
+from nlp.segment.assemble import attach_orphans, mend_fragments
 from nlp.segment.boundaries import Group
 from nlp.segment.learned import (
     PAIRING_FEATURES,
@@ -52,6 +53,13 @@ class SegmenterTrainConfig:
     first_seed: int = field(default=100000, metadata={"help": "seed of the first train page"})
     images: float = field(
         default=1 / 3, metadata={"help": "share of training pages set as read off an image"}
+    )
+    outlet_share: float = field(
+        default=0.0,
+        metadata={"help": "share of training articles drawn from the other_outlets items"},
+    )
+    n_dev_outlets: int = field(
+        default=0, metadata={"help": "dev_outlets pages added to the dev pages (choices only)"}
     )
     c1: float = field(default=0.05, metadata={"help": "CRF L1 weight"})
     c2: float = field(default=0.01, metadata={"help": "CRF L2 weight"})
@@ -179,7 +187,8 @@ def fit_pairing(xs, ys) -> Pairing:
 def score(segmenter: LearnedSegmenter, pages, seg_cfg: SegmentConfig) -> dict:
     scores = []
     for _, text, gold in pages:
-        arts = [s.article for s in attach_orphans(segmenter.segment(page_lines(text), seg_cfg))]
+        segs = mend_fragments(segmenter.segment(page_lines(text), seg_cfg), seg_cfg.mend)
+        arts = [s.article for s in attach_orphans(segs)]
         scores.append(score_page(arts, gold["articles"]))
     return summarize(scores)
 
@@ -192,10 +201,17 @@ def main(argv: list[str] | None = None) -> int:
     seg_cfg = SegmentConfig()
     t0 = time.time()
     train_pages = generated_pages(
-        "train", cfg.n_train, first_seed=cfg.first_seed, variants=True, images=cfg.images
+        "train",
+        cfg.n_train,
+        first_seed=cfg.first_seed,
+        variants=True,
+        images=cfg.images,
+        outlet_share=cfg.outlet_share,
     )
     train = aligned(train_pages, sizes=True)
     dev_pages = generated_pages("dev", cfg.n_dev, variants=True)
+    if cfg.n_dev_outlets:
+        dev_pages += generated_pages("dev_outlets", cfg.n_dev_outlets, variants=True)
     log.info("%d train pages, %d dev pages (%.0f s)", len(train), len(dev_pages), time.time() - t0)
     train_tagger(train, cfg, out / LineTagger.FILE, seg_cfg)
     log.info("CRF trained (%.0f s)", time.time() - t0)

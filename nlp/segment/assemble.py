@@ -238,6 +238,66 @@ def _headline_only(group: Group) -> SegmentedArticle:
     return SegmentedArticle(art, headline_position="before")
 
 
+def mend_fragments(segs: list[SegmentedArticle], mend: str) -> list[SegmentedArticle]:
+    """Repair the two fragments a line tagger leaves when it takes a body line for a headline
+    (``mend``: the repairs to make, see :attr:`SegmentConfig.mend`).
+
+    - ``untitled``: an article with a body but no headline, no ``（上接…）`` note and no byline,
+      after another article, is the rest of that article's body (cut where a line looked
+      like a headline): it is joined to it.
+    - ``bodiless``: a headline with no body, after an article whose headline stands before
+      its body, is that article's headline set after it; what was taken for its headline
+      was the body's first line.
+
+    Example:
+        >>> a = SegmentedArticle(Article(title="国务院印发《推动大规模", body="设备更新行动方案》。"),
+        ...                      headline_position="before")
+        >>> b = SegmentedArticle(Article(title="国务院印发设备更新方案", body=""), headline_position="after")
+        >>> [(s.article.title, s.article.body) for s in mend_fragments([a, b], "bodiless")]
+        [('国务院印发设备更新方案', '国务院印发《推动大规模设备更新行动方案》。')]
+    """
+    todo = {m for m in mend.split(",") if m}
+    out: list[SegmentedArticle] = []
+    for seg in segs:
+        art = seg.article
+        prev = out[-1] if out else None
+        if (
+            "untitled" in todo
+            and prev is not None
+            and not art.title
+            and art.body
+            and not art.byline
+            and not seg.continued_from
+            and (prev.article.title or prev.article.body)
+        ):
+            p = prev.article
+            p.body = "\n".join(x for x in (p.body, art.body) if x)
+            p.captions = p.captions + art.captions
+            prev.continued_to = prev.continued_to or seg.continued_to
+            continue
+        if (
+            "bodiless" in todo
+            and prev is not None
+            and art.title
+            and not art.body
+            and prev.headline_position == "before"
+            and prev.article.title
+            and prev.article.body
+        ):
+            p = prev.article
+            p.body = join_wrapped_lines([p.title.replace(" ", ""), p.body.split("\n")[0]])[0] + (
+                "\n" + p.body.split("\n", 1)[1] if "\n" in p.body else ""
+            )
+            p.title = art.title
+            p.byline = " ".join(x for x in (p.byline, art.byline) if x)
+            p.captions = p.captions + art.captions
+            prev.headline_position = "after"
+            prev.continued_to = prev.continued_to or seg.continued_to
+            continue
+        out.append(seg)
+    return out
+
+
 def attach_orphans(segs: list[SegmentedArticle]) -> list[SegmentedArticle]:
     """Give bylines and captions that stand without a title or body (alone after a form feed,
     a ``-----`` rule or several blank lines) to the article before them, or to the first

@@ -56,6 +56,14 @@ class SegmentConfig:
     better by more than this (summed mean log-likelihood ratio; 95% of pairs of same-day
     新闻联播 stories are told apart by more than 1.0)."""
 
+    mend: str = "untitled,bodiless"
+    """Repairs of the learned segmenter's output (comma-separated, empty for none):
+    ``untitled`` joins an article without headline, continuation note or byline to the one
+    before it (a body cut in two); ``bodiless`` gives a headline with no body after an article
+    whose headline stands before it to that article, its first "headline" going back to the
+    body (a body's first line taken for a headline). See
+    :func:`nlp.segment.assemble.mend_fragments`."""
+
     def __post_init__(self) -> None:
         if self.method not in ("learned", "rules"):
             raise ValueError(f"method must be 'learned' or 'rules', got {self.method!r}")
@@ -67,5 +75,8 @@ class SegmentConfig:
             raise ValueError(f"continuity_window must be >= 20, got {self.continuity_window!r}")
         if self.dirichlet_mu <= 0:
             raise ValueError(f"dirichlet_mu must be > 0, got {self.dirichlet_mu!r}")
+        unknown = {m for m in self.mend.split(",") if m} - {"untitled", "bodiless"}
+        if unknown:
+            raise ValueError(f"mend takes untitled and bodiless, got {sorted(unknown)!r}")
         if not 1 <= self.max_stack <= 6:
             raise ValueError(f"max_stack must be in 1..6, got {self.max_stack!r}")

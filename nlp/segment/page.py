@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from nlp import paths
-from nlp.segment.assemble import SegmentedArticle, assemble, attach_orphans
+from nlp.segment.assemble import SegmentedArticle, assemble, attach_orphans, mend_fragments
 from nlp.segment.boundaries import split_units
 from nlp.segment.config import SegmentConfig
 from nlp.segment.lines import classified_lines, column_width_from_lines, hard_chunks
@@ -60,7 +60,8 @@ def segment_page_detailed(
         lines = page_lines(text, line_sizes)
         if len(lines) >= cfg.rules_below_lines:
             small = lambda chunk: _rules(chunk, cfg)  # noqa: E731
-            return _finish(learned.segment(lines, cfg, small=small), source)
+            segs = learned.segment(lines, cfg, small=small)
+            return _finish(mend_fragments(segs, cfg.mend), source)
     return _finish(_rules(text, cfg), source)
 
 

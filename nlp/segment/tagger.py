@@ -195,7 +195,7 @@ class _TopicShift:
             return -1.0
         if not gb or not ga:
             return 0.0
-        return sum(v * ga.get(k, 0) for k, v in gb.items()) / (normb * norma)
+        return sum(gb[k] * ga[k] for k in gb.keys() & ga.keys()) / (normb * norma)
 
 
 def _own(line: PageLine, width: float | None, cfg: SegmentConfig) -> dict[str, float | str]:
