@@ -83,6 +83,8 @@ CARD_CSS = """
   font-weight: 600; margin-right: 8px; }
 .nd-low { display: inline-block; background: #fef3c7; color: #92400e; border-radius: 6px;
   padding: 2px 8px; font-size: 0.85em; }
+.nd-partial { display: inline-block; background: #e0f2fe; color: #075985; border-radius: 6px;
+  padding: 0 6px; margin-left: 6px; font-size: 0.85em; }
 .nd-bars { margin: 10px 0; }
 .nd-bar { display: flex; align-items: center; gap: 8px; font-size: 0.85em; margin: 2px 0; }
 .nd-bar-name { width: 6em; text-align: right; }
@@ -139,6 +141,12 @@ def render_card(result: ArticleResult) -> str:
             f'<span class="nd-bar-value">{p * 100:.1f}%</span></div>'
         )
     low = '<span class="nd-low">低置信度，建议人工复核</span>' if cls.low_confidence else ""
+    if 0 < cls.tokens_read < cls.tokens_total:
+        share = cls.tokens_read / cls.tokens_total
+        low += (
+            f'<span class="nd-partial">分类只读了全文的 {share * 100:.0f}%'
+            f"（{cls.tokens_read} / {cls.tokens_total} 词元：开头和结尾）</span>"
+        )
     meta = [f"第 {art.index + 1} 篇"]
     if art.byline:
         meta.append(esc(art.byline))

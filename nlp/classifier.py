@@ -223,12 +223,19 @@ class DomainClassifier:
 
     def logits(self, texts: list[str], strategy: str | None = None) -> np.ndarray:
         """Uncalibrated logits, ``(len(texts), 6)``; long texts per ``strategy``."""
+        return self._logits(texts, strategy)[0]
+
+    def _logits(self, texts: list[str], strategy: str | None = None):
+        """Logits and, per text, the tokens read and the tokens in all."""
         ids = tokenize(self.tokenizer, texts)
         owners, wins = [], []
+        read = np.zeros(len(texts), dtype=int)
         for i, seq in enumerate(ids):
             for w in windows(seq, self.cfg, strategy):
                 owners.append(i)
                 wins.append(w)
+                read[i] += len(w)
+        total = np.array([len(seq) for seq in ids], dtype=int)
         order = sorted(range(len(wins)), key=lambda j: len(wins[j]))
         out = np.zeros((len(wins), len(self.cfg.labels)), dtype=np.float32)
         with self._lock, inference_context(self.precision):
@@ -240,24 +247,35 @@ class DomainClassifier:
         counts = np.zeros(len(texts))
         np.add.at(pooled, owners, out)
         np.add.at(counts, owners, 1)
-        return pooled / np.maximum(counts, 1)[:, None]
+        return pooled / np.maximum(counts, 1)[:, None], read, total
 
     def scores(self, texts: list[str], strategy: str | None = None) -> np.ndarray:
         """Uncalibrated scores: the encoder's logits, or with a lexical model the blend
         ``(1 - w) · log_softmax(logits) + w · log p_lexical``."""
-        z = self.logits(texts, strategy)
-        if self.lexical is None:
-            return z
-        return blend_scores(z, self.lexical.log_proba(texts), self.cfg.lexical_weight)
+        return self._scores(texts, strategy)[0]
+
+    def _scores(self, texts: list[str], strategy: str | None = None):
+        z, read, total = self._logits(texts, strategy)
+        if self.lexical is not None:
+            z = blend_scores(z, self.lexical.log_proba(texts), self.cfg.lexical_weight)
+        return z, read, total
 
     def predict_proba(self, texts: list[str], strategy: str | None = None) -> np.ndarray:
         """Calibrated probabilities over :data:`nlp.labels.LABELS`."""
-        z = self.scores(texts, strategy) / self.cfg.temperature + np.array(self.cfg.class_bias)
-        return softmax(z)
+        return self._proba(texts, strategy)[0]
+
+    def _proba(self, texts: list[str], strategy: str | None = None):
+        z, read, total = self._scores(texts, strategy)
+        z = z / self.cfg.temperature + np.array(self.cfg.class_bias)
+        return softmax(z), read, total
 
     def predict(self, texts: list[str], explain: bool = False) -> list[Classification]:
-        """One :class:`Classification` per text (``evidence`` filled when ``explain``)."""
-        probs = self.predict_proba(texts) if texts else np.zeros((0, len(LABELS)))
+        """One :class:`Classification` per text (``evidence`` filled when ``explain``), with
+        how many of its tokens the model read (``tokens_read`` of ``tokens_total``)."""
+        if texts:
+            probs, read, total = self._proba(texts)
+        else:
+            probs, read, total = np.zeros((0, len(LABELS))), [], []
         labels = [LABELS[int(p.argmax())] for p in probs]
         evidence = self.evidence(texts, labels) if explain else [[] for _ in texts]
         return [
@@ -267,8 +285,10 @@ class DomainClassifier:
                 confidence=round(float(p.max()), 6),
                 low_confidence=bool(p.max() < self.cfg.low_confidence),
                 evidence=ev,
+                tokens_read=int(r),
+                tokens_total=int(t),
             )
-            for p, label, ev in zip(probs, labels, evidence, strict=True)
+            for p, label, ev, r, t in zip(probs, labels, evidence, read, total, strict=True)
         ]
 
     def evidence(

@@ -100,7 +100,8 @@ class _OneArticleStage(Stage):
 class ClassifyStage(_OneArticleStage):
     name = "classify"
     fields = ("record_id", "id", "n_articles", "label", "label_name", "confidence",
-              "low_confidence", "scores", "evidence", "warning", "source", "error")  # fmt: skip
+              "low_confidence", "scores", "evidence", "tokens_read", "tokens_total", "warning",
+              "source", "error")  # fmt: skip
 
     def load(self, classifier=None, summarizer=None) -> None:
         self.classifier = classifier or default_classifier()
@@ -140,7 +141,8 @@ class AnalyzeStage(Stage):
     name = "analyze"
     fields = ("record_id", "id", "n_articles", "source", "index", "title", "byline", "body",
               "captions", "label", "label_name", "confidence", "low_confidence", "scores",
-              "evidence", "summary", "key_sentences", "keywords", "error")  # fmt: skip
+              "evidence", "tokens_read", "tokens_total", "summary", "key_sentences", "keywords",
+              "error")  # fmt: skip
 
     def __init__(self, config: BatchConfig):
         super().__init__(config)

@@ -44,6 +44,10 @@ class Classification:
     confidence: float
     low_confidence: bool
     evidence: list[str] = field(default_factory=list)  # sentences that drove the label
+    tokens_read: int = 0
+    """Tokens of the text the model read (0: not counted, e.g. a test double)."""
+    tokens_total: int = 0
+    """Tokens of the whole text; above ``tokens_read`` when a long text was read in part."""
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -78,6 +78,17 @@ def test_card_shows_label_bars_flag_summary_and_evidence(app):
     assert "低置信度" not in app.render_card(_result(low=False))
 
 
+def test_card_says_when_the_classifier_read_only_part_of_a_long_article(app):
+    partial = _result()
+    partial.classification.tokens_read, partial.classification.tokens_total = 254, 13240
+    html = app.render_card(partial)
+    assert 'class="nd-partial"' in html and "254 / 13240" in html and "2%" in html
+    whole = _result()
+    whole.classification.tokens_read = whole.classification.tokens_total = 120
+    assert "nd-partial" not in app.render_card(whole)
+    assert "nd-partial" not in app.render_card(_result())  # not counted: nothing said
+
+
 def test_analyze_text_single_article(app):
     status, cards, table, results = app.analyze_text("水利局部署水库防汛工作。河长巡河。", False)
     assert "1" in status and "⚠️" not in status

@@ -51,6 +51,15 @@ def test_classifier_labels_clear_cases_with_full_probability_vectors(classifier)
         assert r.low_confidence == (r.confidence < classifier.cfg.low_confidence)
 
 
+def test_each_result_says_how_much_of_the_text_was_read(classifier):
+    short = ARTICLES["water_management"]
+    long = short + "".join(f"第{i}段，各地继续开展汛前检查。" for i in range(400))
+    a, b = classifier.predict([short, long])
+    assert 0 < a.tokens_read == a.tokens_total
+    assert b.tokens_total > 3000
+    assert b.tokens_read == classifier.cfg.max_length - 2 < b.tokens_total
+
+
 def test_evidence_sentences_come_from_the_article(classifier):
     text = ARTICLES["agri_insurance"]
     [r] = classifier.predict([text], explain=True)

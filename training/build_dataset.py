@@ -31,6 +31,8 @@ from training.prepare_summaries import seed_overlap
 from training.rules import rule_label
 from training.splits import split_of
 
+SPLITS = ("train", "dev", "test", "dev_ood", "test_ood")
+
 LABEL_DIR = paths.data_dir() / "labels"
 OUT = paths.data_dir() / "classifier" / "dataset.jsonl"
 READ = ("read", "corrected")
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict:
                 "method": r["method"],
                 "rule_label": r.get("rule_label"),
                 "date": it.get("date", ""),
-                "split": split_of(item_id, it.get("date", "")),
+                "split": split_of(item_id, it.get("date", ""), it.get("outlet")),
             }
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -143,9 +145,7 @@ def main(argv: list[str] | None = None) -> dict:
         "excluded_seed_overlap": leaked,
         "filled_other_by_rule": added,
         "methods": dict(Counter(r["method"] for r in rows)),
-        "per_split": {
-            s: {lab: table[(s, lab)] for lab in LABELS} for s in ("train", "dev", "test")
-        },
+        "per_split": {s: {lab: table[(s, lab)] for lab in LABELS} for s in SPLITS},
     }
     (args.out.parent / "dataset_stats.json").write_text(json.dumps(stats, indent=2))
     (args.out.parent / "conflicts.txt").write_text("\n".join(conflicts) + "\n")

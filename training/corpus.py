@@ -70,6 +70,8 @@ def load_items(corpora_dir: str | None = None) -> dict[str, dict]:
 def _load_items(corpora_dir: str) -> dict[str, dict]:
     items: dict[str, dict] = {}
     for name in CORPUS_FILES:
+        if name == "other_outlets.jsonl.gz" and not (Path(corpora_dir) / name).is_file():
+            continue  # optional: the labelled set takes its outlet items when it is there
         for item in iter_corpus(name, corpora_dir):
             items[item["id"]] = item
     return items

@@ -1,7 +1,9 @@
 """Stage: the full classifier evaluation, the fine-tuned model and the baselines in one run.
 
-Scores, on the date-held-out test split, the labelled seed page (through the segmenter) and
-any labelled JSONL/CSV files given: the fine-tuned classifier (and its variants with
+Scores, on the date-held-out CCTV test split, the out-of-domain test split (other outlets'
+foreign and wire feeds, an outlet group in no other split), the rule-blind slice of both
+(items no keyword rule flags), the labelled seed page (through the segmenter) and any
+labelled JSONL/CSV files given (``--dev``: the dev splits instead, for choosing): the fine-tuned classifier (and its variants with
 ``--variants``), and three baselines trained here on the train split — keyword rules, TF-IDF
 on character n-grams + logistic regression, frozen e5 embeddings + logistic regression. The
 scoring itself is the library's (:mod:`nlp.evaluation.harness`), the same as
@@ -22,7 +24,7 @@ import numpy as np
 
 from nlp import paths
 from nlp.evaluation import harness
-from nlp.evaluation.data import LabelledSet, load_labelled_file, load_split
+from nlp.evaluation.data import LabelledSet, load_labelled_file, load_rule_blind, load_split
 from nlp.evaluation.gold import load_seed_page
 from nlp.labels import LABEL2ID, LABELS
 
@@ -100,7 +102,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--model-dir", type=Path, default=None, help="classifier folder")
     ap.add_argument("--out", type=Path, default=paths.reports_dir() / "classifier")
     ap.add_argument("--no-baselines", action="store_true", help="score the fine-tuned model only")
-    ap.add_argument("--no-test", action="store_true", help="skip the corpus test split")
+    ap.add_argument("--no-test", action="store_true", help="skip the corpus test splits")
+    ap.add_argument(
+        "--dev",
+        action="store_true",
+        help="score the dev splits (CCTV, other outlets, rule-blind) instead: for choosing",
+    )
     ap.add_argument(
         "--variants", action="store_true", help="also score fp32/int8 and chunked reading"
     )
@@ -115,8 +122,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     """Score every model on every set; write the reports to ``--out``; return the results."""
     args = parse_args(argv)
     sets: list[LabelledSet] = []
-    if not args.no_test:
-        sets.append(load_split("test"))
+    if args.dev:
+        sets += [load_split("dev"), load_split("dev_ood"), load_rule_blind("dev")]
+    elif not args.no_test:
+        sets += [load_split("test"), load_split("test_ood"), load_rule_blind("test")]
     if paths.seed_page().is_file():
         sets.append(load_seed_page())
     sets += [load_labelled_file(p) for p in args.files]

@@ -50,6 +50,10 @@ class PackConfig:
     cache: bool = field(
         default=True, metadata={"help": "reuse tokenised pairs cached as Arrow under the cache"}
     )
+    summaries: bool = field(
+        default=True,
+        metadata={"help": "pack the summary pairs too (false: a classifier-only pack)"},
+    )
 
     def __post_init__(self) -> None:
         if self.max_pairs < 0 or self.dev_pairs < 0 or self.min_piece_count < 1:
@@ -107,13 +111,17 @@ def build_pack(cfg: PackConfig) -> Path:
     items = load_items()
     rows = load_jsonl(Path(cfg.dataset) if cfg.dataset else dataset_path())
     cls = {}
-    for split in ("train", "dev"):
-        sel = classifier_windows(rows, split, items, tok, ccfg)
+    # dev: the CCTV dev split and the other outlets' dev split, so epochs are chosen on both
+    for split, names in (("train", ("train",)), ("dev", ("dev", "dev_ood"))):
+        sel = classifier_windows(rows, names, items, tok, ccfg)
         cols = sel[:]
         cls[split] = (cols["window"], np.array(cols["label"]))
     pairs = Path(cfg.pairs) if cfg.pairs else pairs_dir()
     summ = {}
     for split, limit in (("train", cfg.max_pairs), ("dev", cfg.dev_pairs)):
+        if not cfg.summaries:
+            summ[split] = ([], [], [])
+            continue
         ds = tokenised_pairs(pairs / f"{split}.jsonl", limit, tok, scfg, cache=cfg.cache)
         cols = ds[:]
         summ[split] = (cols["src"], cols["tgt"], cols["title"])

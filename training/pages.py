@@ -10,9 +10,12 @@ Split (by source and date, so no test article or source is ever seen in training
 - ``test``: ``other_outlets`` items of 2026 from the foreign and wire feeds in
   :data:`TEST_OUTLETS` (联合早报, RFI, DW, NYT, UN News, 日经, 朝鲜日报, WHO, RFA, FT), and all of
   ``local_rare``. The hand-laid pages use only these.
-- ``train``: CCTV ``xwlb`` stories dated up to 2023-12-31, and every other ``other_outlets``
+- ``train``: CCTV stories dated up to 2023-12-31, and every other ``other_outlets``
   item (the 2016–2018 web news, 虎嗅, 少数派, A5 and the other domestic feeds).
 - ``dev``: CCTV stories of 2024–2025. CCTV items of 2026 are used nowhere.
+- CCTV stories come from one of the corpus's three archives only (ids ``xwlb-…``, 2022-07 on:
+  4,909 train and 8,878 dev items); the ``cdxwlb-…`` and ``caijing-…`` items are not drawn,
+  so that the outlets' items are two fifths of the training pool.
 - ``dev_outlets``: the domestic feeds' items (虎嗅, 少数派, …) dated from
   :data:`DEV_OUTLETS_FROM` (2026-07-20) on: pages of another register than CCTV's, to choose
   on; never trained on. The earlier items of those feeds stay in ``train``.
@@ -41,12 +44,8 @@ from pathlib import Path
 
 from nlp import paths
 from training.page_render import body_paragraphs, render_page, sentences
+from training.splits import OUTLET_DEV_FROM, TEST_OUTLETS
 
-TEST_OUTLETS = frozenset(
-    ("联合早报", "联合早报 - 财经", "法广RFI中文", "德国之声中文网", "纽约时报中文网")
-    + ("联合国新闻 - 中文", "联合国新闻 - 综合", "日经中文网", "朝鲜日报中文")
-    + ("世界卫生组织 - 中文", "RFA自由亚洲", "FT中文网")
-)
 NAMES = (
     "张明远 李晓红 王建国 刘思雨 陈海涛 赵文静 孙立新 周丽娜 吴振华 郑晓东 冯雪梅 何志强".split()
 )
@@ -60,15 +59,18 @@ KICKERS = ["聚焦高质量发展", "关注民生", "一线调研", "国际观�
 PLACES = ["北京", "上海", "郑州", "广州", "成都", "日内瓦", "柏林"]
 UNITS = ["市委党校", "省社会科学院", "市农业农村局", "某大学新闻学院"]
 CORPUS_FILES = ("xwlb.jsonl.gz", "other_outlets.jsonl.gz", "local_rare.jsonl")
-DEV_OUTLETS_FROM = "20260720"
+DEV_OUTLETS_FROM = OUTLET_DEV_FROM["cnnewshub"]
+OUTLET_PREFIXES = tuple(OUTLET_DEV_FROM)  # ids of other_outlets items: cnnewshub-…, eventmonitor-…
 SPLITS = ("train", "dev", "dev_outlets", "test")
 
 
 def split_of(item: dict) -> str:
     """One of :data:`SPLITS`, or ``""`` (unused), for one corpus item (see module doc)."""
     item_id, date = item.get("id", ""), item.get("date") or ""
-    if item_id.startswith("xwlb"):
+    if item_id.startswith("xwlb-"):
         return "train" if date <= "20231231" else "dev" if date < "2026" else ""
+    if item_id.startswith(("cdxwlb-", "caijing-")):
+        return ""  # the other two CCTV archives' items are not drawn (see the module doc)
     if "outlet" not in item:
         return "test"  # local_rare: the only file without an outlet field
     if date.startswith("2026") and item["outlet"] in TEST_OUTLETS:
@@ -300,7 +302,7 @@ def generated_pages(
     ids = sorted(items)
     if not ids:
         raise FileNotFoundError(f"no usable {split} items in the corpora")
-    outlets = [i for i in ids if not i.startswith("xwlb")] if outlet_share else []
+    outlets = [i for i in ids if i.startswith(OUTLET_PREFIXES)] if outlet_share else []
     out = []
     for seed in range(first_seed, first_seed + n):
         spec = random_spec(seed, ids, items, outlets, outlet_share)

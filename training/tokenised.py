@@ -45,12 +45,14 @@ def _tokenizer_id(tok) -> list:
     return [getattr(tok, "name_or_path", ""), len(tok)]
 
 
-def classifier_windows(rows, split: str, items: dict[str, dict], tok, ccfg: ClassifierConfig):
-    """The rows of one split with their head + tail window of content token ids.
+def classifier_windows(
+    rows, split: str | tuple[str, ...], items: dict[str, dict], tok, ccfg: ClassifierConfig
+):
+    """The rows of one split (or of several) with their head + tail window of content token ids.
 
     Args:
         rows: ``datasets.Dataset`` of ``dataset.jsonl`` (``id``, ``label``, ``split``, ...).
-        split: ``"train"`` or ``"dev"``.
+        split: ``"train"``, ``"dev"``, … or a tuple of them.
         items: corpus items by id (:func:`training.corpus.load_items`).
         tok: the base tokenizer.
         ccfg: the reading window (``max_length``, ``head_tokens``).
@@ -63,10 +65,11 @@ def classifier_windows(rows, split: str, items: dict[str, dict], tok, ccfg: Clas
         ids = tokenize(tok, [item_text(items[i]) for i in batch["id"]])
         return {"window": [windows(s, ccfg, "head_tail")[0] for s in ids]}
 
-    sel = rows.filter(lambda s: s == split, input_columns="split")
+    splits = (split,) if isinstance(split, str) else tuple(split)
+    sel = rows.filter(lambda s: s in splits, input_columns="split")
     sel = sel.select_columns(["id", "label"])
     # In memory: the windows depend on the corpus items too, which no cache key here sees.
-    key = cache_key("cls", split, _tokenizer_id(tok), ccfg.max_length, ccfg.head_tokens)
+    key = cache_key("cls", *splits, _tokenizer_id(tok), ccfg.max_length, ccfg.head_tokens)
     return sel.map(encode, batched=True, batch_size=1000, keep_in_memory=True, new_fingerprint=key)
 
 

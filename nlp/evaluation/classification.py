@@ -44,6 +44,26 @@ def predict_proba(model, texts: list[str]) -> np.ndarray:
     return probs
 
 
+def domain_recall_precision(gold: Sequence[str], pred: Sequence[str]) -> dict:
+    """Of the in-domain gold items (not ``other``), the share given their own domain
+    (``domain_recall``); of the items predicted in a domain, the share that is right
+    (``domain_precision``); ``None`` where there is nothing to count.
+
+    Example:
+        >>> domain_recall_precision(["other", "civil_affairs", "public_security"],
+        ...                         ["civil_affairs", "civil_affairs", "other"])
+        {'domain_recall': 0.5, 'domain_precision': 0.5, 'domain_support': 2}
+    """
+    pairs = list(zip(gold, pred, strict=True))
+    pos = [p == g for g, p in pairs if g != "other"]
+    found = [p == g for g, p in pairs if p not in ("other", MISSED)]
+    return {
+        "domain_recall": round(sum(pos) / len(pos), 4) if pos else None,
+        "domain_precision": round(sum(found) / len(found), 4) if found else None,
+        "domain_support": len(pos),
+    }
+
+
 class ClassificationEvaluator(Evaluator):
     """Accuracy, macro-F1, per-label F1 and calibration of a classifier on labelled texts.
 
@@ -60,7 +80,8 @@ class ClassificationEvaluator(Evaluator):
         batch_size: texts per model call (progress is reported after each).
         n_errors: how many misclassified items :meth:`details` lists.
 
-    The flat result has ``n``, ``accuracy``, ``macro_f1`` (primary), ``ece``, ``missed`` and
+    The flat result has ``n``, ``accuracy``, ``macro_f1`` (primary), ``ece``, ``missed``,
+    ``domain_recall`` / ``domain_precision`` (:func:`domain_recall_precision`) and
     ``f1_<label>`` for every label.
     """
 
@@ -114,6 +135,7 @@ class ClassificationEvaluator(Evaluator):
         pairs = zip(self.labels, self.texts, strict=True)
         gold_found = [LABEL2ID[g] for g, t in pairs if t is not None]
         out["ece"] = expected_calibration_error(probs, gold_found) if len(probs) else None
+        out.update(domain_recall_precision(self.labels, pred))
         out["seconds"] = round(time.perf_counter() - started, 2)
         out["predictions"] = pred
         out["errors"] = [
@@ -132,6 +154,8 @@ class ClassificationEvaluator(Evaluator):
             "macro_f1": details["macro_f1"],
             "ece": details["ece"],
             "missed": details["n_missed"],
+            "domain_recall": details["domain_recall"],
+            "domain_precision": details["domain_precision"],
         }
         flat.update({f"f1_{lab}": pc["f1"] for lab, pc in details["per_class"].items()})
         return flat

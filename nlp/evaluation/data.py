@@ -19,7 +19,7 @@ from pathlib import Path
 from nlp import paths
 from nlp.io import iter_jsonl
 
-CORPUS_FILES = ("xwlb.jsonl.gz", "local_rare.jsonl")
+CORPUS_FILES = ("xwlb.jsonl.gz", "local_rare.jsonl", "other_outlets.jsonl.gz")
 """The corpora the labelled dataset draws its items from."""
 
 
@@ -72,7 +72,8 @@ def load_split(
     """One split of the labelled dataset, texts read from the shared corpora.
 
     Args:
-        split: ``train``, ``dev`` or ``test``.
+        split: ``train``, ``dev``, ``test`` (CCTV and ``local_rare``), ``dev_ood`` or
+            ``test_ood`` (``other_outlets``, see ``training.splits.outlet_split``).
         dataset: the dataset file (default :func:`dataset_file`).
         corpora: the corpora folder (default :func:`nlp.paths.corpora_dir`).
 
@@ -86,19 +87,51 @@ def load_split(
     rows = [r for r in iter_jsonl(Path(dataset or dataset_file())) if r["split"] == split]
     if not rows:
         raise ValueError(f"no row of split {split!r} in {dataset or dataset_file()}")
+    return _with_texts(split, rows, corpora)
+
+
+RULE_BLIND = {"test": ("test", "test_ood"), "dev": ("dev", "dev_ood")}
+"""The splits whose rule-blind items make the ``rule_blind_<part>`` slice."""
+
+
+def load_rule_blind(
+    part: str = "test", dataset: str | Path | None = None, corpora: str | Path | None = None
+) -> LabelledSet:
+    """The rule-blind slice of the test (or dev) splits: every item, CCTV or other outlet,
+    that no keyword rule flags (``rule_label`` ``other``), named ``rule_blind_<part>``. Its
+    in-domain items are what a keyword search cannot find: the slice's ``domain_recall`` says
+    how many of them the model finds, ``domain_precision`` how many of its finds are right."""
+    splits = RULE_BLIND[part]
+    rows = [
+        r
+        for r in iter_jsonl(Path(dataset or dataset_file()))
+        if r["split"] in splits and r.get("rule_label") == "other"
+    ]
+    if not rows:
+        raise ValueError(f"no rule-blind row of {splits} in {dataset or dataset_file()}")
+    return _with_texts(f"rule_blind_{part}", rows, corpora)
+
+
+def _with_texts(name: str, rows: list[dict], corpora: str | Path | None) -> LabelledSet:
+    split = name
     wanted = {r["id"] for r in rows}
     texts: dict[str, str] = {}
     folder = Path(corpora or paths.corpora_dir())
-    for name in CORPUS_FILES:
-        path = folder / name
-        if not path.is_file():
-            raise FileNotFoundError(f"corpus file {path} not found (set NEWSDESK_CORPORA?)")
-        for item in iter_jsonl(path):
-            if item["id"] in wanted:
-                texts[item["id"]] = item_text(item)
+    files = [folder / name for name in CORPUS_FILES]
+    absent = [p.name for p in files if not p.is_file()]
+    if len(absent) == len(files):
+        raise FileNotFoundError(f"no corpus file in {folder} (set NEWSDESK_CORPORA?)")
+    for path in files:
+        if path.is_file():
+            for item in iter_jsonl(path):
+                if item["id"] in wanted:
+                    texts[item["id"]] = item_text(item)
     lost = [r["id"] for r in rows if r["id"] not in texts]
     if lost:
-        raise ValueError(f"{len(lost)} {split} items are in no corpus file, e.g. {lost[0]!r}")
+        missing = f" (absent: {', '.join(absent)})" if absent else ""
+        raise ValueError(
+            f"{len(lost)} {split} items are in no corpus file, e.g. {lost[0]!r}{missing}"
+        )
     return LabelledSet(
         split, [texts[r["id"]] for r in rows], [r["label"] for r in rows], [r["id"] for r in rows]
     )

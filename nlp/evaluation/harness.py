@@ -94,20 +94,23 @@ def load_sets(
 
     Args:
         files: labelled JSONL/CSV files (:func:`nlp.evaluation.data.load_labelled_file`).
-        test: include the held-out test split.
+        test: include the held-out test split, the out-of-domain test split (other outlets)
+            and the rule-blind slice of both (:func:`nlp.evaluation.data.load_rule_blind`).
         seed_page: include the labelled seed page (:func:`nlp.evaluation.gold.load_seed_page`).
         log: called with one line per set loaded (items, time).
 
     Returns:
         ``(sets, problems)``; a problem reads ``"<what>: <message>"``.
     """
-    from nlp.evaluation.data import load_labelled_file, load_split
+    from nlp.evaluation.data import load_labelled_file, load_rule_blind, load_split
     from nlp.evaluation.gold import load_seed_page
 
     log = log or _quiet
     loaders: list[tuple[str, Callable[[], LabelledSet]]] = []
     if test:
         loaders.append(("test split", lambda: load_split("test")))
+        loaders.append(("out-of-domain test split", lambda: load_split("test_ood")))
+        loaders.append(("rule-blind test slice", lambda: load_rule_blind("test")))
     if seed_page:
         loaders.append(("seed page", load_seed_page))
     loaders += [(str(f), lambda f=f: load_labelled_file(f)) for f in files]
@@ -209,15 +212,19 @@ def markdown(results: list[dict]) -> str:
     rows = [
         "| data | model | n | accuracy | macro-F1 | "
         + " | ".join(f"F1 {lab}" for lab in LABELS)
-        + " | ECE | missed |",
-        "|" + "---|" * (7 + len(LABELS)),
+        + " | domain recall | domain precision | ECE | missed |",
+        "|" + "---|" * (9 + len(LABELS)),
     ]
+
+    def num(v) -> str:
+        return "–" if v is None else f"{v:.3f}"
+
     for m in results:
         f1s = " | ".join(f"{m['per_class'][lab]['f1']:.3f}" for lab in LABELS)
-        ece = "–" if m["ece"] is None else f"{m['ece']:.3f}"
+        dom = f"{num(m.get('domain_recall'))} | {num(m.get('domain_precision'))}"
         rows.append(
             f"| {m['data']} | {m['model']} | {m['n']} | {m['accuracy']:.3f} | "
-            f"{m['macro_f1']:.3f} | {f1s} | {ece} | {m['n_missed']} |"
+            f"{m['macro_f1']:.3f} | {f1s} | {dom} | {num(m['ece'])} | {m['n_missed']} |"
         )
     return "\n".join(rows) + "\n"
 

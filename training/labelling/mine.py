@@ -18,7 +18,7 @@ Two passes, both resumable:
 Example::
 
     python -m training.labelling.mine embed --threads 1
-    python -m training.labelling.mine batches --per-domain 300 --out data/labels/blind
+    python -m training.labelling.mine batches --out ~/.cache/newsdesk/reading/blind
 """
 
 from __future__ import annotations
@@ -73,9 +73,11 @@ def embed(
     threads: int = 1,
     limit: int | None = None,
     labelled_only: bool = False,
+    reverse: bool = False,
 ):
     """Write the parts (see the module doc); ``labelled_only``: only the items of the label
-    files, under ``mining/labelled`` (the neighbours' anchors, before the whole pass ends)."""
+    files, under ``mining/labelled`` (the neighbours' anchors, before the whole pass ends);
+    ``reverse``: last part first (a second process on another core meets the first one)."""
     import torch
 
     from nlp.classifier import DomainClassifier, collate, tokenize
@@ -89,7 +91,8 @@ def embed(
         items = [x for x in items if x["id"] in wanted]
     clf = None
     pooled: list[torch.Tensor] = []  # the head's input: the pooled vector of each batch
-    for p, start in enumerate(range(0, len(items), part)):
+    todo = list(enumerate(range(0, len(items), part)))
+    for p, start in reversed(todo) if reverse else todo:
         path = out / f"part-{p:04d}.npz"
         if path.exists():
             continue
@@ -208,6 +211,37 @@ def pick_outlets(data: dict, labelled: dict[str, dict], per_domain: int = 50, se
     return reasons
 
 
+TEST_FROM = "20250101"  # CCTV test period (training.splits: after DEV_END)
+
+
+def pick_blind(
+    data: dict,
+    labelled: dict[str, dict],
+    dates: dict[str, str],
+    per_domain_test: int = 100,
+    per_domain_rest: int = 200,
+    seed: int = 0,
+) -> dict[str, list[str]]:
+    """``{id: [reasons]}`` for the rule-blind reading set over the CCTV items: per domain,
+    ``per_domain_test`` candidates of the test period (2025-01 on, for the rule-blind test
+    slice) and ``per_domain_rest`` of the years before (for training and dev), half nearest
+    neighbours of the labelled positives and half the model's top scores, plus random
+    rule-blind items of both periods (a quarter as many) so that readers meet plain
+    negatives too. The neighbours' anchors are every labelled positive (all corpora)."""
+    cctv = np.array([str(x).startswith(("xwlb-", "cdxwlb-", "caijing-")) for x in data["ids"]])
+    late = np.array([dates.get(str(x), "") >= TEST_FROM for x in data["ids"]])
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for name, mask, n in (
+        ("test", cctv & late, per_domain_test),
+        ("rest", cctv & ~late, per_domain_rest),
+    ):
+        sub = {k: v[mask] for k, v in data.items()}
+        part = pick(sub, labelled, n, seed, anchors=data)
+        for x, why in part.items():
+            reasons[x] += [f"{w}:{name}" for w in why]
+    return reasons
+
+
 def write_batches(reasons: dict, out: Path, size: int = 100, chars: int = 600, seed: int = 0):
     items = {x["id"]: x for x in iter_all_items() if x["id"] in reasons}
     order = sorted(reasons)
@@ -236,20 +270,23 @@ def main(argv=None) -> None:
     e.add_argument("--threads", type=int, default=1)
     e.add_argument("--limit", type=int)
     e.add_argument("--labelled", action="store_true", help="only the labelled items")
+    e.add_argument("--reverse", action="store_true", help="last part first")
     b = sub.add_parser("batches")
-    b.add_argument("--per-domain", type=int, default=300)
+    b.add_argument("--per-domain", type=int, default=200, help="candidates per domain")
+    b.add_argument("--per-domain-test", type=int, default=100, help="… of the test period")
     b.add_argument("--size", type=int, default=100)
     b.add_argument("--out", type=Path, required=True)
     b.add_argument("--outlets", action="store_true", help="the other_outlets reading set")
     a = ap.parse_args(argv)
     if a.cmd == "embed":
-        embed(a.tokens, a.part, a.threads, a.limit, a.labelled)
+        embed(a.tokens, a.part, a.threads, a.limit, a.labelled, a.reverse)
         return
     data, labelled = load_parts(), labelled_rows()
     if a.outlets:
         reasons = pick_outlets(data, labelled, a.per_domain)
     else:
-        reasons = pick(data, labelled, a.per_domain)
+        dates = {x["id"]: x.get("date", "") for x in iter_all_items()}
+        reasons = pick_blind(data, labelled, dates, a.per_domain_test, a.per_domain)
     write_batches(reasons, a.out, a.size)
 
 
