@@ -1,8 +1,11 @@
 """Domain classifier: the e5 encoder with LoRA adapters and a linear head over mean pooling.
 
-Long articles are read either as head + tail (the first ``head_tokens`` and the last tokens of
-the article, within ``max_length``) or as up to ``max_chunks`` windows whose logits are
-averaged; ``long_strategy`` picks one and the harness measures both. Probabilities are
+Long articles are read as head + tail (the first ``head_tokens`` and the last tokens of the
+article, within ``max_length``), as up to ``max_chunks`` windows whose logits are averaged
+(``chunks``), or whole (``attention``): every window of the article (``max_chunks`` of them,
+spread evenly, when there are more) is encoded and their pooled vectors are combined by a
+learned attention before the head, so the model weighs the part that says what the article is
+about. ``long_strategy`` picks one; the harness measures them side by side. Probabilities are
 calibrated: ``softmax(logits / T + b)``, with the temperature ``T`` and per-label offsets ``b``
 fitted on the dev split (they undo the priors that class weighting gave the model in training)
 and saved with the model.
@@ -40,14 +43,21 @@ ARTIFACT = "classifier"
 LEXICAL = "lexical.npz"  # the char TF-IDF model blended in when ``lexical_weight`` > 0
 
 
+STRATEGIES = ("head_tail", "chunks", "attention")
+
+
 @dataclass
 class ClassifierConfig:
     """Model and inference settings, saved next to the weights."""
 
     max_length: int = field(default=256, metadata={"help": "tokens per window incl. <s> </s>"})
     head_tokens: int = field(default=160, metadata={"help": "head part of head+tail"})
-    long_strategy: str = field(default="head_tail", metadata={"help": "head_tail | chunks"})
-    max_chunks: int = field(default=4, metadata={"help": "windows read with 'chunks'"})
+    long_strategy: str = field(
+        default="head_tail", metadata={"help": "head_tail | chunks | attention"}
+    )
+    max_chunks: int = field(
+        default=4, metadata={"help": "windows read with 'chunks' and 'attention'"}
+    )
     lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA scaling numerator"})
     lora_dropout: float = field(default=0.1, metadata={"help": "dropout on LoRA inputs"})
@@ -67,10 +77,12 @@ class ClassifierConfig:
     labels: tuple[str, ...] = LABELS
 
     def __post_init__(self) -> None:
-        if self.long_strategy not in ("head_tail", "chunks"):
+        if self.long_strategy not in STRATEGIES:
             raise ValueError(
-                f"long_strategy must be head_tail or chunks, got {self.long_strategy!r}"
+                f"long_strategy must be one of {STRATEGIES}, got {self.long_strategy!r}"
             )
+        if self.max_chunks < 1:
+            raise ValueError(f"max_chunks must be >= 1, got {self.max_chunks!r}")
         if not 0 < self.head_tokens <= self.max_length - 2:
             raise ValueError(f"head_tokens must be in 1..max_length-2, got {self.head_tokens!r}")
         if self.temperature <= 0:
@@ -87,13 +99,27 @@ class ClassifierConfig:
 
 
 def windows(ids: list[int], cfg: ClassifierConfig, strategy: str | None = None) -> list[list[int]]:
-    """Content token ids (no specials) → the windows the model reads (no specials)."""
+    """Content token ids (no specials) → the windows the model reads (no specials).
+
+    Example:
+        >>> cfg = ClassifierConfig(max_length=6, head_tokens=2, max_chunks=3)
+        >>> ids = list(range(20))
+        >>> windows(ids, cfg), windows(ids, cfg, "chunks")
+        ([[0, 1, 18, 19]], [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]])
+        >>> windows(ids, cfg, "attention")  # first, middle and last of five windows
+        [[0, 1, 2, 3], [8, 9, 10, 11], [16, 17, 18, 19]]
+    """
     room = cfg.max_length - 2
     if len(ids) <= room:
         return [ids]
-    if (strategy or cfg.long_strategy) == "head_tail":
+    strategy = strategy or cfg.long_strategy
+    if strategy == "head_tail":
         return [ids[: cfg.head_tokens] + ids[len(ids) - (room - cfg.head_tokens) :]]
-    return [ids[i : i + room] for i in range(0, len(ids), room)][: cfg.max_chunks]
+    parts = [ids[i : i + room] for i in range(0, len(ids), room)]
+    if strategy == "chunks" or len(parts) <= cfg.max_chunks:
+        return parts[: cfg.max_chunks]
+    pick = sorted({int(round(x)) for x in np.linspace(0, len(parts) - 1, cfg.max_chunks)})
+    return [parts[k] for k in pick]
 
 
 def tokenize(tokenizer, texts: list[str]) -> list[list[int]]:
@@ -114,19 +140,46 @@ def collate(batch: list[list[int]], bos: int, eos: int, pad: int) -> dict[str, t
 
 
 class DomainModel(nn.Module):
-    """Encoder → masked mean pooling → dropout → linear head over the six labels."""
+    """Encoder → masked mean pooling → dropout → linear head over the six labels.
+
+    An article read in several windows (``attention``) has its windows' pooled vectors
+    combined by :meth:`combine` (a learned score per window, softmax over the article's
+    windows) before the head. The scorer starts at zero: an untrained one averages the
+    windows, and a one-window article is read exactly as by :meth:`forward`.
+    """
 
     def __init__(self, encoder: nn.Module, n_labels: int = len(LABELS), dropout: float = 0.1):
         super().__init__()
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(encoder.config.hidden_size, n_labels)
+        self.attn = nn.Linear(encoder.config.hidden_size, 1)
+        nn.init.zeros_(self.attn.weight)
+        nn.init.zeros_(self.attn.bias)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Mean-pooled last hidden states of a batch of windows, ``(windows, hidden)``."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         m = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
-        return self.head(self.dropout(pooled))
+        return (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.dropout(self.encode(input_ids, attention_mask)))
+
+    def combine(self, vecs: torch.Tensor, owners: torch.Tensor, n: int) -> torch.Tensor:
+        """Attention pooling of window vectors ``(windows, hidden)`` into ``n`` article
+        vectors; ``owners[j]`` is the article of window ``j``."""
+        score = self.attn(vecs).squeeze(-1).float()
+        top = torch.full((n,), -torch.inf, device=vecs.device).scatter_reduce(
+            0, owners, score, "amax", include_self=True
+        )
+        e = torch.exp(score - top[owners])
+        weight = e / torch.zeros(n, device=vecs.device).index_add(0, owners, e)[owners]
+        out = torch.zeros(n, vecs.shape[1], device=vecs.device, dtype=torch.float32)
+        return out.index_add(0, owners, weight.unsqueeze(-1) * vecs.float()).to(vecs.dtype)
+
+    def classify(self, article_vecs: torch.Tensor) -> torch.Tensor:
+        return self.head(self.dropout(article_vecs))
 
 
 def build_model(base: nn.Module, cfg: ClassifierConfig) -> DomainModel:
@@ -136,7 +189,7 @@ def build_model(base: nn.Module, cfg: ClassifierConfig) -> DomainModel:
         p.requires_grad = False
     add_lora(model, "encoder.encoder", cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout)
     for name, p in model.named_parameters():
-        if "lora_" in name or name.startswith("head."):
+        if "lora_" in name or name.startswith(("head.", "attn.")):
             p.requires_grad = True
     return model
 
@@ -237,6 +290,8 @@ class DomainClassifier:
                 read[i] += len(w)
         total = np.array([len(seq) for seq in ids], dtype=int)
         order = sorted(range(len(wins)), key=lambda j: len(wins[j]))
+        if (strategy or self.cfg.long_strategy) == "attention":
+            return self._attention_logits(wins, owners, order, len(texts)), read, total
         out = np.zeros((len(wins), len(self.cfg.labels)), dtype=np.float32)
         with self._lock, inference_context(self.precision):
             for s in range(0, len(order), self.batch_size):
@@ -248,6 +303,19 @@ class DomainClassifier:
         np.add.at(pooled, owners, out)
         np.add.at(counts, owners, 1)
         return pooled / np.maximum(counts, 1)[:, None], read, total
+
+    def _attention_logits(self, wins, owners, order, n: int) -> np.ndarray:
+        """Every window encoded (batched by length), then combined per text."""
+        vecs = None
+        with self._lock, inference_context(self.precision), torch.inference_mode():
+            for s in range(0, len(order), self.batch_size):
+                idx = order[s : s + self.batch_size]
+                v = self.model.encode(**collate([wins[j] for j in idx], *self._special))
+                if vecs is None:
+                    vecs = torch.zeros(len(wins), v.shape[1], dtype=v.dtype)
+                vecs[idx] = v
+            art = self.model.combine(vecs, torch.tensor(owners), n)
+            return self.model.classify(art).float().numpy()
 
     def scores(self, texts: list[str], strategy: str | None = None) -> np.ndarray:
         """Uncalibrated scores: the encoder's logits, or with a lexical model the blend

@@ -69,8 +69,32 @@ def test_classifier_config_rejects_bad_values(bad):
 def test_only_adapters_and_head_train():
     model = build_model(tiny_bert(), ClassifierConfig(lora_r=4))
     names = [n for n, p in model.named_parameters() if p.requires_grad]
-    assert names and all("lora_" in n or n.startswith("head.") for n in names)
+    assert names and all("lora_" in n or n.startswith(("head.", "attn.")) for n in names)
     assert any("attention.self.query.lora_A" in n for n in names)
+
+
+def test_attention_pooling_starts_as_the_mean_and_one_window_reads_as_forward():
+    model = DomainModel(tiny_bert(), 6, dropout=0.0).eval()
+    wins = [[5, 6, 7], [8, 9], [10, 11, 12, 13], [14]]
+    batch = collate(wins, 1, 2, 0)
+    with torch.no_grad():
+        vecs = model.encode(**batch)
+        owners = torch.tensor([0, 0, 0, 1])  # article 0 in three windows, article 1 in one
+        art = model.combine(vecs, owners, 2)
+        assert torch.allclose(art[0], vecs[:3].mean(0), atol=1e-5)  # zero scorer: the mean
+        single = model.classify(art[1:])
+        assert torch.allclose(single, model(**collate([wins[3]], 1, 2, 0)), atol=1e-5)
+        model.attn.bias.fill_(3.0)  # a bias alone moves nothing: weights are a softmax
+        assert torch.allclose(model.combine(vecs, owners, 2), art, atol=1e-5)
+        d = vecs[2] - vecs[:2].mean(0)
+        model.attn.weight.copy_(d / d.norm() * 1e4)  # a scorer that prefers window 2
+        assert torch.allclose(model.combine(vecs, owners, 2)[0], vecs[2], atol=1e-3)
+
+
+def test_attention_pooling_trains_with_the_adapters():
+    model = build_model(tiny_bert(), ClassifierConfig(lora_r=2, lora_alpha=4))
+    names = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert {"attn.weight", "attn.bias"} <= names
 
 
 def test_saved_adapters_reload_and_merge_to_the_same_function(tmp_path):

@@ -3,7 +3,8 @@
 The pack holds (1) the base encoder in its original 4-bit form, minus the word-embedding rows
 that no training text uses (rows are whole 4-bit blocks, so the kept rows dequantise to
 exactly the values the full model has), and (2) pre-tokenised training data: classifier
-windows (head + tail) with labels, and summariser source/target ids. Token ids are stored
+windows (head + tail) and whole articles (their first 16 windows) with labels, and summariser
+source/target ids. Token ids are stored
 remapped to the kept rows (``uint16``), so the pack stays well under 64 MB.
 
 Run: ``python -m training.pack --out .pack`` (needs ``data/classifier/dataset.jsonl`` from
@@ -115,7 +116,7 @@ def build_pack(cfg: PackConfig) -> Path:
     for split, names in (("train", ("train",)), ("dev", ("dev", "dev_ood"))):
         sel = classifier_windows(rows, names, items, tok, ccfg)
         cols = sel[:]
-        cls[split] = (cols["window"], np.array(cols["label"]))
+        cls[split] = (cols["window"], np.array(cols["label"]), cols["full"])
     pairs = Path(cfg.pairs) if cfg.pairs else pairs_dir()
     summ = {}
     for split, limit in (("train", cfg.max_pairs), ("dev", cfg.dev_pairs)):
@@ -132,6 +133,8 @@ def build_pack(cfg: PackConfig) -> Path:
     for seqs in [
         cls["train"][0],
         cls["dev"][0],
+        cls["train"][2],
+        cls["dev"][2],
         summ["train"][0],
         summ["dev"][0],
         summ["train"][1],
@@ -161,10 +164,12 @@ def build_pack(cfg: PackConfig) -> Path:
     (out / "header.json").write_text(json.dumps(f.header))
 
     data = {}
-    for split, (seqs, labels) in cls.items():
+    for split, (seqs, labels, full) in cls.items():
         r = _ragged(seqs, remap)
         data[f"cls_{split}_ids"], data[f"cls_{split}_off"] = r["ids"], r["offsets"]
         data[f"cls_{split}_labels"] = labels
+        r = _ragged(full, remap)  # whole articles (up to 16 windows), for attention reading
+        data[f"cls_{split}_full"], data[f"cls_{split}_foff"] = r["ids"], r["offsets"]
     dec_index = {b: i for i, b in enumerate(dec_vocab)}
     unk = dec_index[tok.unk_token_id]
     for split, (src, tgt, _titles) in summ.items():

@@ -46,7 +46,12 @@ def _tokenizer_id(tok) -> list:
 
 
 def classifier_windows(
-    rows, split: str | tuple[str, ...], items: dict[str, dict], tok, ccfg: ClassifierConfig
+    rows,
+    split: str | tuple[str, ...],
+    items: dict[str, dict],
+    tok,
+    ccfg: ClassifierConfig,
+    full_tokens: int = 16 * 254,
 ):
     """The rows of one split (or of several) with their head + tail window of content token ids.
 
@@ -58,18 +63,24 @@ def classifier_windows(
         ccfg: the reading window (``max_length``, ``head_tokens``).
 
     Returns:
-        A ``Dataset`` with columns ``id``, ``label``, ``window`` in file order.
+        A ``Dataset`` with columns ``id``, ``label``, ``window`` (head + tail) and ``full``
+        (the first ``full_tokens`` ids, for whole-article reading) in file order.
     """
 
     def encode(batch: dict) -> dict:
         ids = tokenize(tok, [item_text(items[i]) for i in batch["id"]])
-        return {"window": [windows(s, ccfg, "head_tail")[0] for s in ids]}
+        return {
+            "window": [windows(s, ccfg, "head_tail")[0] for s in ids],
+            "full": [s[:full_tokens] for s in ids],
+        }
 
     splits = (split,) if isinstance(split, str) else tuple(split)
     sel = rows.filter(lambda s: s in splits, input_columns="split")
     sel = sel.select_columns(["id", "label"])
     # In memory: the windows depend on the corpus items too, which no cache key here sees.
-    key = cache_key("cls", *splits, _tokenizer_id(tok), ccfg.max_length, ccfg.head_tokens)
+    key = cache_key(
+        "cls", *splits, _tokenizer_id(tok), ccfg.max_length, ccfg.head_tokens, full_tokens
+    )
     return sel.map(encode, batched=True, batch_size=1000, keep_in_memory=True, new_fingerprint=key)
 
 

@@ -58,6 +58,19 @@ class TrainConfig:
     max_other: int = field(
         default=0, metadata={"help": "keep at most N random `other` training rows (0: all)"}
     )
+    long_strategy: str = field(
+        default="head_tail",
+        metadata={
+            "help": "how the model reads a long article, in training and as saved: head_tail, "
+            "or attention (its windows' vectors pooled by a learned attention)"
+        },
+    )
+    train_chunks: int = field(
+        default=4, metadata={"help": "attention: windows per training article (spread evenly)"}
+    )
+    max_chunks: int = field(
+        default=16, metadata={"help": "attention: windows read per article at inference"}
+    )
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -66,6 +79,10 @@ class TrainConfig:
             )
         if not 0 < self.lr < 1:
             raise ValueError(f"lr must be in (0, 1), got {self.lr!r}")
+        if self.long_strategy not in ("head_tail", "attention"):
+            raise ValueError(
+                f"long_strategy must be head_tail or attention, got {self.long_strategy!r}"
+            )
 
 
 def macro_f1(y: np.ndarray, p: np.ndarray) -> float:
@@ -75,7 +92,18 @@ def macro_f1(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def predict_logits(model, wins, special, device, batch_size=128) -> np.ndarray:
+    """Logits of items read as one window each, or (``wins[i]`` a list of windows) as
+    several combined by the model's attention."""
     model.eval()
+    if wins and isinstance(wins[0][0], list):
+        out = np.zeros((len(wins), len(LABELS)), dtype=np.float32)
+        order = sorted(range(len(wins)), key=lambda i: sum(map(len, wins[i])))
+        with torch.inference_mode(), torch.autocast(device.split(":")[0], dtype=torch.bfloat16):
+            for s in range(0, len(order), max(1, batch_size // 4)):
+                idx = order[s : s + max(1, batch_size // 4)]
+                out[idx] = article_logits(model, [wins[i] for i in idx], special, device)
+        model.train()
+        return out
     order = sorted(range(len(wins)), key=lambda i: len(wins[i]))
     out = np.zeros((len(wins), len(LABELS)), dtype=np.float32)
     with torch.inference_mode(), torch.autocast(device.split(":")[0], dtype=torch.bfloat16):
@@ -85,6 +113,17 @@ def predict_logits(model, wins, special, device, batch_size=128) -> np.ndarray:
             out[idx] = model(**b).float().cpu().numpy()
     model.train()
     return out
+
+
+def article_logits(model, articles: list[list[list[int]]], special, device):
+    """Logits of articles given as lists of windows: every window encoded in one batch, the
+    vectors combined per article by the model's attention (a tensor in training, numpy in
+    :func:`predict_logits`)."""
+    flat = [w for art in articles for w in art]
+    owners = torch.tensor([k for k, art in enumerate(articles) for _ in art], device=device)
+    b = {k: v.to(device) for k, v in collate(flat, *special).items()}
+    z = model.classify(model.combine(model.encode(**b), owners, len(articles)))
+    return z if torch.is_grad_enabled() else z.float().cpu().numpy()
 
 
 def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
@@ -101,6 +140,17 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
 
     train_w, train_y = split("train")
     dev_w, dev_y = split("dev")
+    attention = cfg.long_strategy == "attention"
+    ccfg.long_strategy = cfg.long_strategy
+    if attention:
+        ccfg.max_chunks = cfg.max_chunks
+
+        def whole(name: str, chunks: int) -> list[list[list[int]]]:
+            full = unragged(z[f"cls_{name}_full"], z[f"cls_{name}_foff"])
+            read = ClassifierConfig(max_length=ccfg.max_length, max_chunks=chunks)
+            return [windows(keep[f].tolist(), read, "attention") for f in full]
+
+        train_w, dev_w = whole("train", cfg.train_chunks), whole("dev", cfg.max_chunks)
     if cfg.limit:
         train_w, train_y = train_w[: cfg.limit], train_y[: cfg.limit]
     if cfg.max_other:
@@ -110,7 +160,7 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
         )
         keep_rows = [i for i in range(len(train_y)) if i not in drop]
         train_w, train_y = [train_w[i] for i in keep_rows], train_y[keep_rows]
-    if cfg.max_tokens:
+    if cfg.max_tokens and not attention:
         short = ClassifierConfig(
             max_length=cfg.max_tokens + 2,
             head_tokens=min(ccfg.head_tokens, cfg.max_tokens * 3 // 4),
@@ -143,13 +193,17 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
     log = (out / "train_log.jsonl").open("a")
     best, t0, step = {"dev_macro_f1": -1.0}, time.time(), 0
     for epoch in range(cfg.epochs):
-        batches = length_batches(index, train_w, cfg.batch_size, rng)
+        lengths = [[x for w in art for x in w] for art in train_w] if attention else train_w
+        batches = length_batches(index, lengths, cfg.batch_size, rng)
         total = 0.0
         for idx in batches:
-            b = {k: v.to(device) for k, v in collate([train_w[i] for i in idx], *special).items()}
             y = torch.tensor(train_y[idx], device=device)
             with torch.autocast(device.split(":")[0], dtype=torch.bfloat16):
-                logits = model(**b)
+                if attention:
+                    logits = article_logits(model, [train_w[i] for i in idx], special, device)
+                else:
+                    batch = collate([train_w[i] for i in idx], *special)
+                    logits = model(**{k: v.to(device) for k, v in batch.items()})
             loss = loss_fn(logits.float(), y)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
