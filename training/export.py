@@ -47,6 +47,13 @@ class ExportConfig:
             "the fastest within 0.5 macro-F1 points of fp32)"
         },
     )
+    calibrate_on: str = field(
+        default="dev",
+        metadata={
+            "help": "classifier: the dev splits the calibration (and lexical weight) are fitted "
+            "on, comma-separated (dev,dev_ood: CCTV and the other outlets)"
+        },
+    )
 
 
 def _copy(run_dir: Path, out: Path, name: str) -> dict:
@@ -117,11 +124,13 @@ def export_classifier(
     head_tokens: int = 0,
     lexical: bool = False,
     precision: str = "bf16_weights",
+    calibrate_on: str = "dev",
 ) -> dict:
     """Copy a classifier run, set its reading window (``max_length``/``head_tokens``, when
     given), with ``lexical`` fit the char TF-IDF model on train and its blend weight on dev,
     and fit the calibration on dev."""
     from nlp.classifier import LEXICAL, DomainClassifier, blend_scores, softmax
+    from nlp.evaluation.data import LabelledSet
     from nlp.evaluation.metrics import expected_calibration_error
     from nlp.lexical import LexicalModel
     from training.evaluate import load_split
@@ -135,7 +144,12 @@ def export_classifier(
     if max_length:
         meta["config"].update(max_length=max_length, head_tokens=head_tokens or max_length * 3 // 4)
     (out / "classifier.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))
-    dev = load_split("dev")
+    parts = [load_split(name) for name in calibrate_on.split(",")]
+    dev = parts[0]
+    for extra in parts[1:]:
+        dev = LabelledSet(
+            calibrate_on, dev.texts + extra.texts, dev.labels + extra.labels, dev.ids + extra.ids
+        )
     clf = DomainClassifier(out)
     logits = clf.logits(dev.texts)
     y = np.array([LABEL2ID[v] for v in dev.labels])
@@ -162,7 +176,7 @@ def export_classifier(
     meta["config"]["temperature"] = round(temp, 4)
     meta["config"]["class_bias"] = [round(float(v), 4) for v in offsets]
     meta["calibration"] = {
-        "data": "dev",
+        "data": calibrate_on,
         "n": len(y),
         "temperature": round(temp, 4),
         "class_bias": dict(zip(LABELS, (round(float(v), 4) for v in offsets), strict=True)),
@@ -213,6 +227,7 @@ def main(argv: list[str] | None = None) -> dict:
             cfg.head_tokens,
             lexical=cfg.lexical,
             precision=cfg.precision,
+            calibrate_on=cfg.calibrate_on,
         )
     else:
         meta = export_summarizer(args.run_dir, Path(cfg.pack), out)
