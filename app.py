@@ -150,6 +150,14 @@ def render_card(result: ArticleResult) -> str:
     meta = [f"第 {art.index + 1} 篇"]
     if art.byline:
         meta.append(esc(art.byline))
+    original = ""
+    if art.original_body or art.original_title:
+        meta.append("原文为繁体字，已转为简体分析")
+        original = (
+            '<details class="nd-original"><summary>原文（繁体）</summary>'
+            f'<div class="nd-body"><b>{esc(art.original_title or art.title)}</b>\n'
+            f"{esc(art.original_body or art.body)}</div></details>"
+        )
     key_sentences = "".join(f"<li>{esc(s)}</li>" for s in summ.key_sentences)
     keywords = "".join(f'<span class="nd-kw">{esc(k)}</span>' for k in summ.keywords)
     captions = "".join(f"<li>{esc(c)}</li>" for c in art.captions)
@@ -167,7 +175,7 @@ def render_card(result: ArticleResult) -> str:
         + (f"<div><b>图片说明：</b><ul>{captions}</ul></div>" if captions else "")
         + "<details><summary>正文（黄色为判定依据句）</summary>"
         f'<div class="nd-body">{highlight(art.body, cls.evidence)}</div></details>'
-        "</div>"
+        f"{original}</div>"
     )
 
 

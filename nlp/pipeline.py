@@ -160,17 +160,34 @@ def split_articles(
     (the ``Article.text`` layout: headline, newline, body). ``line_sizes`` (from a page
     image's OCR) go to the segmenter.
     """
+    from nlp.script import to_simplified
+
+    simplified = to_simplified(text)
     if segment:
         from nlp.segment import segment_page
 
-        arts = segment_page(text, source=source, line_sizes=line_sizes)
+        arts = segment_page(simplified, source=source, line_sizes=line_sizes)
         articles = [a for a in arts if a.text.strip()]
     else:
-        articles = [a for a in [_one_article(text, source)] if a.text.strip()]
+        articles = [a for a in [_one_article(simplified, source)] if a.text.strip()]
     for i, article in enumerate(articles):
         article.index = i
         article.source = article.source or source
+    if simplified != text:
+        keep_original(articles, text, simplified)
     return articles
+
+
+def keep_original(articles: Sequence[Article], original: str, simplified: str) -> None:
+    """Set each article's ``original_title`` / ``original_body`` where the input's characters
+    differ from the simplified ones the stages read (a traditional or mixed page)."""
+    from nlp.script import ScriptMap
+
+    script = ScriptMap(original, simplified)
+    for article in articles:
+        title, body = script.restore(article.title), script.restore(article.body)
+        if title != article.title or body != article.body:
+            article.original_title, article.original_body = title, body
 
 
 def _one_article(text: str, source: str) -> Article:
@@ -271,9 +288,10 @@ def analyze(
 
 
 def _one_article_text(text: str) -> str:
+    from nlp.script import to_simplified
     from nlp.text import clean_text
 
-    cleaned = clean_text(check_text(text))
+    cleaned = clean_text(to_simplified(check_text(text)))
     if not cleaned.strip():
         raise InputError("no text after cleaning", "empty")
     return cleaned

@@ -69,7 +69,7 @@ class Stage:
 class SegmentStage(Stage):
     name = "segment"
     fields = ("record_id", "id", "n_articles", "source", "index", "title", "byline", "body",
-              "captions", "error")  # fmt: skip
+              "captions", "original_title", "original_body", "error")  # fmt: skip
 
     def articles(self, record: Record) -> list[Article]:
         sizes = record.line_sizes
@@ -142,7 +142,7 @@ class AnalyzeStage(Stage):
     fields = ("record_id", "id", "n_articles", "source", "index", "title", "byline", "body",
               "captions", "label", "label_name", "confidence", "low_confidence", "scores",
               "evidence", "tokens_read", "tokens_total", "summary", "key_sentences", "keywords",
-              "error")  # fmt: skip
+              "original_title", "original_body", "error")  # fmt: skip
 
     def __init__(self, config: BatchConfig):
         super().__init__(config)
@@ -220,7 +220,12 @@ def record_articles(record: Record, segment: bool, source: str = "") -> list[Art
     if not record.title.strip():
         sizes = record.line_sizes
         return split_articles(record.text, segment=segment, source=source, line_sizes=sizes)
+    from nlp.pipeline import keep_original
+    from nlp.script import to_simplified
     from nlp.text import clean_text
 
-    body = clean_text(record.body)
-    return [Article(title=clean_text(record.title), body=body, source=source, index=0)]
+    title, body = to_simplified(record.title), to_simplified(record.body)
+    article = Article(title=clean_text(title), body=clean_text(body), source=source, index=0)
+    if title != record.title or body != record.body:
+        keep_original([article], f"{record.title}\n{record.body}", f"{title}\n{body}")
+    return [article]

@@ -18,6 +18,10 @@ class Article:
     captions: list[str] = field(default_factory=list)
     source: str = ""
     index: int = 0
+    # The headline and body in the characters the input used, when they differ from the
+    # simplified ones every stage reads (a traditional page, :mod:`nlp.script`); else "".
+    original_title: str = ""
+    original_body: str = ""
 
     @property
     def text(self) -> str:
@@ -32,6 +36,8 @@ class Article:
             "byline": self.byline,
             "body": self.body,
             "captions": list(self.captions),
+            "original_title": self.original_title,
+            "original_body": self.original_body,
         }
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from nlp.cli import build_parser, main
 
-FIELDS = {"record_id", "id", "n_articles", "source", "index", "title", "byline", "body", "captions"}
+FIELDS = {"record_id", "id", "n_articles", "source", "index", "title", "byline", "body", "captions",
+          "original_title", "original_body"}  # fmt: skip
 
 
 def _read_jsonl(path):
