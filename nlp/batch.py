@@ -60,9 +60,9 @@ class BatchConfig:
 
     Attributes:
         inputs: files or folders (JSONL, CSV, TXT, ZIP of TXT).
-        output: the JSONL or CSV file to write; ``None`` or ``"-"``: standard output.
+        output: the JSONL, CSV or .xlsx file to write; ``None`` or ``"-"``: standard output.
         task: ``segment``, ``classify``, ``summarize`` or ``analyze``.
-        format: ``"jsonl"`` or ``"csv"``; ``None`` picks by the output's suffix.
+        format: ``"jsonl"``, ``"csv"`` or ``"xlsx"``; ``None`` picks by the output's suffix.
         segment: ``analyze`` only: split each record into articles (``False``: one article
             per record). Records with a ``title`` field are single articles either way.
         resume: keep the records already complete in ``output`` and skip them.
@@ -98,6 +98,8 @@ class BatchConfig:
         if self.output not in (None, "-"):
             self.output = Path(self.output)
         self.format = format_for(self.output, self.format)
+        if self.format == "xlsx" and self.output in (None, "-"):
+            raise ValueError("an .xlsx output needs an output file (-o OUT.xlsx)")
         if int(self.batch_size) < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size!r}")
 
@@ -271,6 +273,11 @@ def run_batch(
 def jsonl_to_csv(src: str | Path, dst: str | Path, task: str = "analyze") -> Path:
     """Write the rows of a task's JSONL output as CSV."""
     return out_file.jsonl_to_csv(src, dst, fields_of(task))
+
+
+def jsonl_to_xlsx(src: str | Path, dst: str | Path, task: str = "analyze") -> Path:
+    """Write the rows of a task's JSONL output as an Excel workbook."""
+    return out_file.jsonl_to_xlsx(src, dst, fields_of(task))
 
 
 read_output = out_file.read_output

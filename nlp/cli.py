@@ -11,7 +11,7 @@ Commands:
 
 The first four are stages of the one runner (:func:`nlp.batch.run_batch`): the same input
 formats (TXT, JSONL/CSV with ``id`` and ``text`` or ``title`` + ``body``, folders, ZIPs), the
-same cleaning, ``--resume``, ``--format jsonl|csv``, error rows and exit codes. Every row
+same cleaning, ``--resume``, ``--format jsonl|csv|xlsx``, error rows and exit codes. Every row
 carries ``record_id`` and ``n_articles``; ``id`` is ``<record>#<k>`` for the k-th article of
 a record (``classify``/``summarize``: the record's id). A bad record gets a row with
 ``error`` and one line on stderr; the others still go through.
@@ -107,10 +107,15 @@ def _add_batch_parser(sub: argparse._SubParsersAction, name: str) -> None:
         "--output",
         required=needs_output,
         metavar="OUT",
-        help="output file: JSONL, or CSV with --format csv or a .csv name"
+        help="output file: JSONL, or CSV / Excel with --format csv|xlsx or a .csv / .xlsx name"
         + ("" if needs_output else " (default: JSONL on stdout)"),
     )
-    p.add_argument("--format", choices=("jsonl", "csv"), default=None, help="output format")
+    p.add_argument(
+        "--format",
+        choices=("jsonl", "csv", "xlsx"),
+        default=None,
+        help="output format (default: by OUT's suffix; xlsx needs -o)",
+    )
     p.add_argument(
         "--resume", action="store_true", help="keep the records already complete in OUT, skip them"
     )

@@ -14,6 +14,10 @@ Guarantees, whatever the command (``segment``, ``classify``, ``summarize``, ``an
   done only when all its rows are there and parse. A torn tail, an incomplete record or a
   corrupt row anywhere is dropped (only that record is redone) and the file is rewritten to a
   temporary file renamed into place.
+* **Excel.** An ``.xlsx`` output cannot grow by appending, so the run writes its rows to a
+  hidden JSONL beside it (``.<name>.rows.jsonl``, with the guarantees above) and turns them
+  into the workbook when the run ends; the JSONL is then removed. A run that was cut short
+  leaves the JSONL, and ``--resume`` continues from it (or from the finished workbook).
 * **One-line errors.** A write that fails (full disk, lost permission) raises
   :class:`OutputError` naming the file; the command exits 2 and what was written stays.
 
@@ -40,10 +44,12 @@ from nlp.rows import (  # noqa: F401 - re-exported: the output's public surface
     complete_rows,
     csv_columns,
     encode_rows,
+    encode_xlsx,
     format_for,
     label_counts,
     parse_csv,
     parse_jsonl,
+    parse_rows,
     read_output,
 )
 
@@ -100,6 +106,17 @@ def replace_file(path: str | Path, data: bytes) -> Path:
     return path
 
 
+def xlsx_rows_path(workbook: str | Path) -> Path:
+    """The hidden JSONL a run writes an ``.xlsx`` output's rows to until it ends."""
+    workbook = Path(workbook)
+    return workbook.with_name(f".{workbook.name}.rows.jsonl")
+
+
+def jsonl_to_xlsx(src: str | Path, dst: str | Path, fields: Sequence[str]) -> Path:
+    """Write the rows of a JSONL output as an Excel workbook, atomically."""
+    return replace_file(dst, encode_xlsx(read_output(src, "jsonl"), fields))
+
+
 def jsonl_to_csv(src: str | Path, dst: str | Path, fields: Sequence[str]) -> Path:
     """Write the rows of a JSONL output as CSV (with a header), atomically."""
     return replace_file(dst, encode_rows(read_output(src, "jsonl"), "csv", fields, header=True))
@@ -132,7 +149,7 @@ class OutputFile:
 
     Args:
         path: the file, or ``None`` / ``"-"`` for standard output (no lock, no resume).
-        fmt: ``"jsonl"`` or ``"csv"``.
+        fmt: ``"jsonl"``, ``"csv"`` or ``"xlsx"`` (rows kept in a hidden JSONL until the end).
         fields: the task's row fields (CSV columns; the first three are :data:`KEY_FIELDS`).
         resume: keep the complete records already in ``path`` (their ids in :attr:`done`).
 
@@ -143,6 +160,12 @@ class OutputFile:
     def __init__(self, path: str | Path | None, fmt: str, fields: Sequence[str], resume=False):
         self.path = None if path in (None, "-") else Path(path)
         self.fmt, self.fields, self.resume = fmt, tuple(fields), resume
+        self.workbook: Path | None = None
+        if fmt == "xlsx":
+            if self.path is None:
+                raise OutputError("an .xlsx output needs an output file (-o OUT.xlsx)")
+            self.workbook, self.path = self.path, xlsx_rows_path(self.path)
+            self.fmt = "jsonl"
         self.done: set[str] = set()
         self._fd: int | None = None
         self._lock_fd: int | None = None
@@ -156,8 +179,18 @@ class OutputFile:
             raise
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc: object) -> None:
+        try:
+            if exc_type is None and self.workbook is not None:
+                self._write_workbook()
+        finally:
+            self.close()
+
+    def _write_workbook(self) -> None:
+        """The rows written (and kept on resume) as the ``.xlsx``; the hidden JSONL goes."""
+        rows = parse_jsonl(self.path.read_bytes())
+        replace_file(self.workbook, encode_xlsx(rows, self.fields))
+        self.path.unlink(missing_ok=True)
 
     def _fail(self, err: OSError, what: str = "cannot write") -> OutputError:
         return OutputError(f"{self.path or 'stdout'}: {what} ({err.strerror or err})")
@@ -213,6 +246,10 @@ class OutputFile:
 
     def _prepare(self) -> set[str]:
         """Empty the file, or on resume keep its complete records; return their ids."""
+        if self.resume and self.workbook is not None and not self.path.exists():
+            if self.workbook.exists():  # resuming a finished workbook: its rows come first
+                rows = parse_rows(self.workbook.read_bytes(), "xlsx")
+                replace_file(self.path, encode_rows(rows, "jsonl", self.fields))
         if not self.resume or not self.path.exists():
             try:
                 with open(self.path, "wb"):
@@ -221,7 +258,7 @@ class OutputFile:
                 raise self._fail(err) from None
             return set()
         data = self.path.read_bytes()
-        rows = parse_csv(data) if self.fmt == "csv" else parse_jsonl(data)
+        rows = parse_rows(data, self.fmt)
         kept, done = complete_rows(rows)
         # CSV rows come back as cells (strings, score_<label> columns): encoded as they are.
         clean = encode_rows(kept, self.fmt, self.fields, header=self.fmt == "csv")

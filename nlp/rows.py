@@ -1,5 +1,6 @@
-"""Output rows as bytes and back: JSONL and CSV (one ``score_<label>`` column per label, lists
-as JSON in their cell, a BOM for Excel), read back robustly for resume.
+"""Output rows as bytes and back: JSONL, CSV (one ``score_<label>`` column per label, lists
+as JSON in their cell, a BOM for Excel) and Excel ``.xlsx`` (the CSV's columns, written whole
+at the end of a run: see :class:`nlp.output.OutputFile`), read back robustly for resume.
 
 Example:
     >>> rows = [{"record_id": "a", "id": "a#0", "n_articles": 1, "label": "other"}]
@@ -20,15 +21,19 @@ from pathlib import Path
 
 from nlp.labels import LABELS
 
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "csv", "xlsx")
+SUFFIX_FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
+XLSX_CELL_LIMIT = 32_767  # Excel's most characters in one cell
+XLSX_CUT_NOTE = "…［超出 Excel 单元格上限，已截断，完整内容见 JSONL］"
 # The first three columns of every task's rows, in this order (resume relies on them).
 KEY_FIELDS = ("record_id", "id", "n_articles")
 
 
 def format_for(path: str | Path | None, fmt: str | None = None) -> str:
-    """``fmt`` if given, else ``csv`` for a ``.csv`` name and ``jsonl`` otherwise."""
+    """``fmt`` if given, else ``csv`` / ``xlsx`` for such a name and ``jsonl`` otherwise."""
     if fmt is None:
-        fmt = "csv" if path not in (None, "-") and Path(path).suffix.lower() == ".csv" else "jsonl"
+        suffix = Path(path).suffix.lower() if path not in (None, "-") else ""
+        fmt = SUFFIX_FORMATS.get(suffix, "jsonl")
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
     return fmt
@@ -71,6 +76,45 @@ def encode_rows(
     for r in rows:
         writer.writerow(to_csv_row(r, columns))
     return buf.getvalue().encode("utf-8")
+
+
+def encode_xlsx(rows: Sequence[dict], fields: Sequence[str], sheet: str = "分析结果") -> bytes:
+    """Rows as an Excel workbook: the CSV's columns, numbers as numbers, a frozen bold header
+    with filters. A cell over Excel's limit is cut (with a note saying so); characters
+    Excel cannot hold (control characters) are dropped."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    columns = csv_columns(fields)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(columns)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        values = []
+        for name in columns:
+            value = to_csv_row(row, [name])[name]
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                if len(value) > XLSX_CELL_LIMIT:
+                    value = value[: XLSX_CELL_LIMIT - len(XLSX_CUT_NOTE)] + XLSX_CUT_NOTE
+            values.append(value)
+        ws.append(values)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    widths = {"title": 36, "summary": 40, "body": 60, "keywords": 24, "label_name": 10}
+    for i, name in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = widths.get(name, 14)
+        if name in ("title", "summary", "body"):
+            for cell in ws[get_column_letter(i)][1:]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------- reading back
@@ -122,13 +166,39 @@ def parse_csv(data: bytes) -> list[dict]:
     return rows
 
 
+def parse_xlsx(data: bytes) -> list[dict]:
+    """The rows of one of our ``.xlsx`` outputs (empty cells as ``""``); ``[]`` if it is not
+    a workbook."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return []
+    rows_iter = wb.active.iter_rows(values_only=True)
+    header = next(rows_iter, None)
+    if not header:
+        return []
+    return [
+        {h: "" if v is None else v for h, v in zip(header, values, strict=False)}
+        for values in rows_iter
+        if any(v is not None for v in values)
+    ]
+
+
+def parse_rows(data: bytes, fmt: str) -> list[dict]:
+    """The rows of output bytes in ``fmt``."""
+    return {"csv": parse_csv, "xlsx": parse_xlsx}.get(fmt, parse_jsonl)(data)
+
+
 def read_output(path: str | Path, fmt: str | None = None) -> list[dict]:
     """Rows of an output file (CSV cells come back as strings); ``[]`` if it does not exist."""
     path = Path(path)
     if not path.exists():
         return []
-    data = path.read_bytes()
-    return parse_csv(data) if format_for(path, fmt) == "csv" else parse_jsonl(data)
+    return parse_rows(path.read_bytes(), format_for(path, fmt))
 
 
 def complete_rows(rows: Iterable[dict]) -> tuple[list[dict], set[str]]:

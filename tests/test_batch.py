@@ -15,7 +15,7 @@ import pytest
 from nlp import batch, paths, pipeline
 from nlp.batch import BatchConfig, fields_of
 from nlp.evaluation.labelled import read_labelled
-from nlp.output import OutputFile, complete_rows, encode_rows, read_output
+from nlp.output import OutputFile, complete_rows, csv_columns, encode_rows, read_output
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = paths.seed_page()
@@ -145,6 +145,68 @@ def test_resume_after_a_cut_reproduces_the_uninterrupted_output(tmp_path, fmt):
     stats = batch.run_batch(BatchConfig(inputs=[src], output=out, resume=True, batch_size=5))
     assert out.read_bytes() == full
     assert 0 < stats.skipped < 7 and stats.records == 7 - stats.skipped
+
+
+def _workbook_rows(path: Path) -> list[dict]:
+    from openpyxl import load_workbook
+
+    ws = load_workbook(path).active
+    values = list(ws.iter_rows(values_only=True))
+    return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+
+
+def test_xlsx_output_holds_every_article_with_the_csv_columns(tmp_path):
+    src = _write_jsonl(tmp_path / "in.jsonl", [*_records(6), {"id": "blank", "body": "  "}])
+    out = tmp_path / "结果.xlsx"
+    stats = batch.run_batch(BatchConfig(inputs=[src], output=out, segment=False, batch_size=4))
+    assert stats.records == 7
+    rows = _workbook_rows(out)
+    assert list(rows[0]) == [c for c in csv_columns(FIELDS)]
+    assert [r["id"] for r in rows] == [f"r{i:03d}#0" for i in range(6)] + ["blank#0"]
+    assert rows[0]["label"] == "public_security" and isinstance(rows[0]["confidence"], float)
+    assert json.loads(rows[0]["keywords"]) and rows[-1]["error"]
+    assert not list(tmp_path.glob(".*")), "the hidden rows file and the lock are gone"
+
+
+def test_xlsx_resume_continues_a_cut_run_and_a_finished_workbook(tmp_path):
+    from nlp.output import xlsx_rows_path
+
+    src = _write_jsonl(tmp_path / "in.jsonl", _records(6))
+    clean = tmp_path / "clean.jsonl"
+    batch.run_batch(BatchConfig(inputs=[src], output=clean, segment=False))
+    full = clean.read_bytes()
+    out = tmp_path / "out.xlsx"
+    xlsx_rows_path(out).write_bytes(full[: len(full) // 2 + 7])  # a run killed half-way
+    stats = batch.run_batch(BatchConfig(inputs=[src], output=out, resume=True, segment=False))
+    assert 0 < stats.skipped < 6 and stats.records == 6 - stats.skipped
+    first = _workbook_rows(out)
+    assert [r["id"] for r in first] == [f"r{i:03d}#0" for i in range(6)]
+    assert not xlsx_rows_path(out).exists()
+    # resuming a finished workbook with more input keeps its rows and adds the new ones
+    more = _write_jsonl(tmp_path / "more.jsonl", _records(8))
+    stats = batch.run_batch(BatchConfig(inputs=[more], output=out, resume=True, segment=False))
+    assert stats.skipped == 6 and stats.records == 2
+    rows = _workbook_rows(out)
+    assert [r["id"] for r in rows] == [f"r{i:03d}#0" for i in range(8)]
+    assert [r["label"] for r in rows[:6]] == [r["label"] for r in first]
+
+
+def test_xlsx_cells_over_excels_limit_are_cut_with_a_note_and_control_chars_dropped():
+    from nlp.rows import XLSX_CELL_LIMIT, XLSX_CUT_NOTE, encode_xlsx, parse_xlsx
+
+    row = _row("a", 0, 1)
+    row["body"], row["title"] = "长" * 40_000, "标题\x01\x02"
+    [back] = parse_xlsx(encode_xlsx([row], FIELDS))
+    assert len(back["body"]) == XLSX_CELL_LIMIT and back["body"].endswith(XLSX_CUT_NOTE)
+    assert back["title"] == "标题" and back["score_other"] == 1.0
+    assert parse_xlsx(b"not a workbook") == []
+
+
+def test_xlsx_to_stdout_is_refused(capsys):
+    from nlp.cli import main
+
+    assert main(["analyze", str(ROOT / "README.md"), "-o", "-", "--format", "xlsx"]) == 2
+    assert "xlsx" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- the command
