@@ -224,6 +224,17 @@ def load_config(model_dir: str | Path | None = None, with_meta: bool = False):
     return (cfg, meta) if with_meta else cfg
 
 
+def artifact_version(model_dir: str | Path, files: list[str]) -> str:
+    """A model's version: the folder name and the first 12 hex digits of the SHA-256 of its
+    files (config and weights), so a retrained model never shares one."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update((Path(model_dir) / name).read_bytes())
+    return f"{Path(model_dir).name}-{digest.hexdigest()[:12]}"
+
+
 class DomainClassifier:
     """A trained classifier ready for inference (adapters merged into the encoder).
 
@@ -260,6 +271,7 @@ class DomainClassifier:
 
             self.lexical = LexicalModel.load(Path(model_dir) / LEXICAL)
         self.meta = meta
+        self.version = artifact_version(model_dir, [f"{ARTIFACT}.json", *meta["weight_files"]])
         precision = precision or runtime_precision(self.cfg.precision)
         self.tokenizer = load_tokenizer()
         encoder = copy.deepcopy(base if base is not None else load_base()[0])

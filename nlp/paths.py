@@ -14,6 +14,7 @@ variable                  what                                   default
                                                                  copy installed with the package
 ``NEWSDESK_PRECISION``    force a model precision (``fp32``...)  per machine (nlp.precision)
 ``NEWSDESK_APP_RUNS``     the app's run folders (uploads, results) ``$TMPDIR/newsdesk-app``
+``NEWSDESK_FEEDBACK``     the app users' label corrections       ``~/.local/share/newsdesk/feedback``
 ``NEWSDESK_FAKE_MODELS``  ``1``: test doubles instead of models  off (tests only)
 ``NEWSDESK_FAKE_DELAY``   seconds per text for the test doubles  ``0``
 ========================  =====================================  ===============================
@@ -36,6 +37,7 @@ SEEDS_ENV = "NEWSDESK_SEEDS"
 CACHE_ENV = "NEWSDESK_CACHE"
 MODELS_ENV = "NEWSDESK_MODELS"
 APP_RUNS_ENV = "NEWSDESK_APP_RUNS"
+FEEDBACK_ENV = "NEWSDESK_FEEDBACK"
 PRECISION_ENV = "NEWSDESK_PRECISION"
 FAKE_MODELS_ENV = "NEWSDESK_FAKE_MODELS"
 FAKE_DELAY_ENV = "NEWSDESK_FAKE_DELAY"
@@ -119,6 +121,12 @@ def models_dir() -> Path:
 def model_dir(name: str) -> Path:
     """One model's folder, e.g. ``model_dir("classifier")``."""
     return models_dir() / name
+
+
+def feedback_dir() -> Path:
+    """Where the app appends its users' label corrections (``$NEWSDESK_FEEDBACK``): kept, not
+    a cache; :mod:`training.feedback` turns them into labels after review."""
+    return _env_path(FEEDBACK_ENV) or Path.home() / ".local" / "share" / "newsdesk" / "feedback"
 
 
 def app_runs_dir() -> Path:

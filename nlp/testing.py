@@ -52,6 +52,7 @@ class KeywordClassifier:
 
     threshold: float = 0.5
     delay: float = field(default_factory=paths.fake_delay)
+    version: str = "fake-keywords"
 
     def predict(self, texts: list[str], explain: bool = False) -> list[Classification]:
         if self.delay:

@@ -9,9 +9,12 @@ verbatim sentences, :func:`training.prepare_summaries.seed_overlap`).
 Conflicts (one id labelled differently in two files) are resolved in favour of a read label
 over a rule label; two different read labels are reported and the file of the domain
 specialist (the file named for the label one of them gives) wins. ``audit.jsonl`` is applied
-last and overrides them all: a blind second reading of every dev/test item and every train item
-with a domain label or rule hit, disagreements adjudicated against the labelling guide
+last and overrides them all: a blind second reading of every dev/test item and every train
+item with a domain label or rule hit, disagreements adjudicated against the labelling guide
 (``previous`` and ``second_read`` keep both readings).
+
+``feedback.jsonl`` holds the app users' corrections after review (:mod:`training.feedback`):
+they count as read labels, carry their own texts, and go to the training split only.
 
 Run: ``python -m training.build_dataset`` → ``data/classifier/dataset.jsonl`` + stats.
 """
@@ -26,7 +29,7 @@ from pathlib import Path
 
 from nlp import paths
 from nlp.labels import LABELS
-from training.corpus import load_items
+from training.corpus import FEEDBACK_SOURCE, load_items
 from training.prepare_summaries import seed_overlap
 from training.rules import rule_label
 from training.splits import split_of
@@ -35,7 +38,7 @@ SPLITS = ("train", "dev", "test", "dev_ood", "test_ood")
 
 LABEL_DIR = paths.data_dir() / "labels"
 OUT = paths.data_dir() / "classifier" / "dataset.jsonl"
-READ = ("read", "corrected")
+READ = ("read", "corrected", "user")
 AUDIT = "audit"  # applied last, overrides every other file
 
 
@@ -74,6 +77,14 @@ def load_label_files(label_dir: Path = LABEL_DIR) -> tuple[dict[str, dict], list
                 ):
                     merged[row["id"]] = row
     return merged, conflicts
+
+
+def item_split(item_id: str, item: dict) -> str:
+    """The split of one labelled item: the users' corrections (:mod:`training.feedback`)
+    train only, corpus items by :func:`training.splits.split_of`."""
+    if item.get("source") == FEEDBACK_SOURCE:
+        return "train"
+    return split_of(item_id, item.get("date", ""), item.get("outlet"))
 
 
 def fill_other(merged: dict[str, dict], items: dict[str, dict], target: int, seed: int = 7) -> int:
@@ -126,7 +137,7 @@ def main(argv: list[str] | None = None) -> dict:
                 "method": r["method"],
                 "rule_label": r.get("rule_label"),
                 "date": it.get("date", ""),
-                "split": split_of(item_id, it.get("date", ""), it.get("outlet")),
+                "split": item_split(item_id, it),
             }
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -62,8 +62,34 @@ def iter_corpus(name: str, corpora_dir: Path | str | None = None) -> Iterator[di
 
 
 def load_items(corpora_dir: str | None = None) -> dict[str, dict]:
-    """All corpus items of every file, keyed by their unique ``id`` (cached per folder)."""
-    return _load_items(str(Path(corpora_dir or paths.corpora_dir()).resolve()))
+    """All corpus items of every file, keyed by their unique ``id`` (cached per folder), and
+    the reviewed app corrections whose texts are in no corpus (:func:`feedback_items`)."""
+    items = _load_items(str(Path(corpora_dir or paths.corpora_dir()).resolve()))
+    extra = {k: v for k, v in feedback_items().items() if k not in items}
+    return {**items, **extra} if extra else items
+
+
+FEEDBACK_SOURCE = "feedback"
+
+
+def feedback_items(path: Path | None = None) -> dict[str, dict]:
+    """The articles of ``data/labels/feedback.jsonl`` (:mod:`training.feedback`) as items:
+    ``id``, ``title``, ``body``, ``source`` ``feedback``, ``date`` of the correction."""
+    path = path or paths.data_dir() / "labels" / "feedback.jsonl"
+    if not path.is_file():
+        return {}
+    import json
+
+    items = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            if row.get("body"):
+                date = (row.get("time") or "")[:10].replace("-", "")
+                items[row["id"]] = {"id": row["id"], "title": row.get("title") or "",
+                                    "body": row["body"], "source": FEEDBACK_SOURCE,
+                                    "date": date}  # fmt: skip
+    return items
 
 
 @lru_cache(maxsize=2)
