@@ -28,7 +28,7 @@ from scipy.special import log_softmax
 from torch import nn
 
 from nlp import paths
-from nlp.labels import ID2LABEL, LABELS
+from nlp.labels import ID2LABEL, LABELS, secondary_label
 from nlp.lora import add_lora, load_into, load_small, merge_lora, save_small
 from nlp.precision import (
     apply_precision,
@@ -67,6 +67,10 @@ class ClassifierConfig:
         default=(0.0,) * len(LABELS), metadata={"help": "calibration offset per label"}
     )
     low_confidence: float = field(default=0.6, metadata={"help": "flag below this top prob"})
+    secondary_threshold: float = field(
+        default=0.0,
+        metadata={"help": "report a second domain whose probability reaches this (0: never)"},
+    )
     lexical_weight: float = field(
         default=0.0,
         metadata={"help": "weight of the char TF-IDF model (lexical.npz) in the log-linear blend"},
@@ -358,18 +362,23 @@ class DomainClassifier:
             probs, read, total = np.zeros((0, len(LABELS))), [], []
         labels = [LABELS[int(p.argmax())] for p in probs]
         evidence = self.evidence(texts, labels) if explain else [[] for _ in texts]
-        return [
-            Classification(
-                label=label,
-                scores={lab: round(float(v), 6) for lab, v in zip(LABELS, p, strict=True)},
-                confidence=round(float(p.max()), 6),
-                low_confidence=bool(p.max() < self.cfg.low_confidence),
-                evidence=ev,
-                tokens_read=int(r),
-                tokens_total=int(t),
+        out = []
+        for p, label, ev, r, t in zip(probs, labels, evidence, read, total, strict=True):
+            second, second_p = secondary_label(p, label, self.cfg.secondary_threshold)
+            out.append(
+                Classification(
+                    label=label,
+                    scores={lab: round(float(v), 6) for lab, v in zip(LABELS, p, strict=True)},
+                    confidence=round(float(p.max()), 6),
+                    low_confidence=bool(p.max() < self.cfg.low_confidence),
+                    evidence=ev,
+                    tokens_read=int(r),
+                    tokens_total=int(t),
+                    secondary=second,
+                    secondary_score=round(second_p, 6),
+                )
             )
-            for p, label, ev, r, t in zip(probs, labels, evidence, read, total, strict=True)
-        ]
+        return out
 
     def evidence(
         self, texts: list[str], labels: list[str], k: int = 2, max_sentences: int = 40

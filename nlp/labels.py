@@ -42,3 +42,21 @@ def check_label(label: str) -> str:
     if label not in LABEL2ID:
         raise ValueError(f"unknown label {label!r}; expected one of {LABELS}")
     return label
+
+
+def secondary_label(probs, label: str, threshold: float) -> tuple[str, float]:
+    """The most probable domain other than ``label`` (never ``other``) and its probability,
+    if it reaches ``threshold`` (> 0); else ``("", 0.0)``.
+
+    >>> secondary_label([0.1, 0.3, 0.5, 0.0, 0.0, 0.1], "water_management", 0.25)
+    ('civil_affairs', 0.3)
+    >>> secondary_label([0.1, 0.3, 0.5, 0.0, 0.0, 0.1], "water_management", 0.0)
+    ('', 0.0)
+    """
+    if threshold <= 0:
+        return "", 0.0
+    best, best_p = "", 0.0
+    for lab, p in zip(LABELS, probs, strict=True):
+        if lab not in (label, "other") and float(p) > best_p:
+            best, best_p = lab, float(p)
+    return (best, best_p) if best_p >= threshold else ("", 0.0)

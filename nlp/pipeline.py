@@ -104,6 +104,11 @@ def _cached(kind: str) -> object:
     return model
 
 
+def loaded_model(kind: str) -> object | None:
+    """The default model of ``kind`` if it is loaded already, else ``None`` (never loads)."""
+    return _models.get(f"{kind}:{'fake' if models_are_fake() else 'real'}")
+
+
 def default_classifier() -> Classifier:
     """The shared classifier, loaded on first use (thread-safe)."""
     return _cached("classifier")  # type: ignore[return-value]

@@ -100,7 +100,7 @@ class _OneArticleStage(Stage):
 class ClassifyStage(_OneArticleStage):
     name = "classify"
     fields = ("record_id", "id", "n_articles", "label", "label_name", "confidence",
-              "low_confidence", "scores", "evidence", "tokens_read", "tokens_total", "warning",
+              "low_confidence", "scores", "evidence", "tokens_read", "tokens_total", "secondary", "secondary_score", "warning",
               "source", "error")  # fmt: skip
 
     def load(self, classifier=None, summarizer=None) -> None:
@@ -141,7 +141,8 @@ class AnalyzeStage(Stage):
     name = "analyze"
     fields = ("record_id", "id", "n_articles", "source", "index", "title", "byline", "body",
               "captions", "label", "label_name", "confidence", "low_confidence", "scores",
-              "evidence", "tokens_read", "tokens_total", "summary", "key_sentences", "keywords",
+              "evidence", "tokens_read", "tokens_total", "secondary", "secondary_score", "summary",
+              "key_sentences", "keywords",
               "original_title", "original_body", "error")  # fmt: skip
 
     def __init__(self, config: BatchConfig):
@@ -160,20 +161,26 @@ class AnalyzeStage(Stage):
         out, pos = [], 0
         for rid, _, group in pending:
             chunk, pos = results[pos : pos + len(group)], pos + len(group)
-            rows = []
-            for r in chunk:
-                d = r.to_dict()
-                row = {name: d.get(name) for name in self.fields}
-                row.update(self._keys(rid, len(group), r.article.index))
-                row.update(label_name=DISPLAY_NAMES.get(d.get("label"), ""), error=None)
-                rows.append(row)
-            out.append(rows)
+            out.append(analyze_rows(rid, chunk))
         return out
 
     def error_row(self, rid: str, record: Record, message: str) -> dict:
         row = super().error_row(rid, record, message)
         row.update(index=0, title=record.title)
         return row
+
+
+def analyze_rows(rid: str, results) -> list[dict]:
+    """The ``analyze`` rows of one record's results: :class:`~nlp.types.ArticleResult` or
+    their ``to_dict()`` (the app's downloads write the same rows as the command)."""
+    rows = []
+    for r in results:
+        d = r if isinstance(r, dict) else r.to_dict()
+        row = {name: d.get(name) for name in AnalyzeStage.fields}
+        row.update(record_id=rid, id=f"{rid}#{d.get('index') or 0}", n_articles=len(results))
+        row.update(label_name=DISPLAY_NAMES.get(d.get("label"), ""), error=None)
+        rows.append(row)
+    return rows
 
 
 STAGES: dict[str, type[Stage]] = {

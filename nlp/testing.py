@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from nlp import paths
-from nlp.labels import LABELS
+from nlp.labels import LABELS, secondary_label
 from nlp.types import Classification, Summary
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n+")
@@ -71,12 +71,15 @@ class KeywordClassifier:
         words = _FAKE_KEYWORDS.get(label, ())
         evidence = [s for s in _sentences(text) if any(w in s for w in words)][:3]
         confidence = scores[label]
+        second, second_p = secondary_label([scores[lab] for lab in LABELS], label, 0.2)
         return Classification(
             label=label,
             scores=scores,
             confidence=confidence,
             low_confidence=confidence < self.threshold,
             evidence=evidence if explain else [],
+            secondary=second,
+            secondary_score=second_p,
         )
 
 

@@ -54,6 +54,10 @@ class Classification:
     """Tokens of the text the model read (0: not counted, e.g. a test double)."""
     tokens_total: int = 0
     """Tokens of the whole text; above ``tokens_read`` when a long text was read in part."""
+    secondary: str = ""
+    """A second domain the article is also about (``""``: none), when its probability passes
+    the model's ``secondary_threshold``; the scored label stays ``label``."""
+    secondary_score: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)

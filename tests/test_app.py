@@ -165,7 +165,7 @@ def test_batch_tab_writes_csv_jsonl_preview_and_chart(app, tmp_path):
             {"id": "r3", "title": "残联举办招聘会", "body": "残疾人就业招聘会在残联举行。"},
         ],
     )
-    status, preview, csv_path, jsonl_path, chart = app.run_batch_file(str(upload), False)
+    status, preview, csv_path, jsonl_path, chart, xlsx_path = app.run_batch_file(str(upload), False)
     assert "完成" in status and "3 篇文章" in status, status
     rows = [json.loads(x) for x in Path(jsonl_path).read_text("utf-8").splitlines()]
     assert [r["label"] for r in rows] == [
@@ -175,8 +175,14 @@ def test_batch_tab_writes_csv_jsonl_preview_and_chart(app, tmp_path):
     ]
     assert Path(csv_path).read_text("utf-8").count("\n") >= 4  # header + 3 rows
     assert len(preview) == 3 and preview[0][3] == DISPLAY_NAMES["public_security"]
-    counts = dict(zip(chart["领域"], chart["篇数"], strict=True))
+    counts = dict(zip(chart["value"]["领域"], chart["value"]["篇数"], strict=True))
     assert counts[DISPLAY_NAMES["water_management"]] == 1 and sum(counts.values()) == 3
+    assert chart["y_lim"] == [0, 1]  # the count axis starts at 0
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(xlsx_path).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert len(values) == 4 and values[1][values[0].index("label")] == "public_security"
 
 
 @pytest.mark.parametrize(
@@ -193,11 +199,11 @@ def test_batch_tab_bad_uploads(app, tmp_path, name, content, message):
     if name is not None:
         path = tmp_path / name
         path.write_bytes(content)
-    status, preview, csv_path, jsonl_path, chart = app.run_batch_file(
+    status, preview, csv_path, jsonl_path, chart, xlsx_path = app.run_batch_file(
         str(path) if path else None, True
     )
     assert status.startswith("⚠️") and message in status, status
-    assert csv_path is None and jsonl_path is None
+    assert csv_path is None and jsonl_path is None and xlsx_path is None
 
 
 def test_evaluate_tab(app, tmp_path):
@@ -211,8 +217,10 @@ def test_evaluate_tab(app, tmp_path):
             {"text": "没有标签"},
         ],
     )
-    status, per_class, png = app.evaluate_file(str(upload))
+    status, per_class, png, reliability, summaries = app.evaluate_file(str(upload))
     assert "0.750" in status  # 3 of 4 right
+    assert "ECE" in status and Path(reliability).stat().st_size > 1000
+    assert summaries == []  # no summary or headline column
     assert "1 行" in status  # the unlabelled row
     assert Path(png).stat().st_size > 1000
     rows = {r[0]: r for r in per_class}
@@ -222,7 +230,7 @@ def test_evaluate_tab(app, tmp_path):
 def test_evaluate_tab_wrong_columns(app, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("标题,内容\n甲,乙\n", "utf-8")
-    status, per_class, png = app.evaluate_file(str(path))
+    status, per_class, png, *_ = app.evaluate_file(str(path))
     assert status.startswith("⚠️") and "label" in status and png is None
 
 
@@ -304,7 +312,7 @@ def test_json_uploads_are_refused_with_a_hint(app, tmp_path, name):
     path.write_text(json.dumps([{"text": "派出所民警巡逻。", "label": "public_security"}]), "utf-8")
     status, *outputs = app.run_batch_file(str(path), False)
     assert status.startswith("⚠️") and "JSONL" in status and outputs[1] is None, status
-    status, _, png = app.evaluate_file(str(path))
+    status, _, png, *_ = app.evaluate_file(str(path))
     assert status.startswith("⚠️") and "JSONL" in status and png is None, status
 
 
@@ -324,13 +332,13 @@ def test_batch_progress_counts_finished_articles(app, tmp_path):
     counted = [(v, d) for v, d in progress.calls if isinstance(v, tuple)]
     assert counted, progress.calls
     for (done, total), desc in counted:  # one article per record: both counts agree
-        assert total == 20 and desc == f"已分析 {done} 篇文章", (done, total, desc)
+        assert total == 20 and desc == f"已完成 {done} 篇文章（{done} / 20 条记录）", desc
     assert counted[-1][0] == (20, 20)
 
 
 def test_batch_downloads_name_the_upload_not_the_server_path(app, tmp_path):
     upload = _jsonl(tmp_path / "稿件.jsonl", [{"id": "r1", "text": "派出所民警巡逻。"}])
-    _, _, csv_path, jsonl_path, _ = app.run_batch_file(str(upload), False)
+    _, _, csv_path, jsonl_path, *_ = app.run_batch_file(str(upload), False)
     row = json.loads(Path(jsonl_path).read_text("utf-8").splitlines()[0])
     assert row["source"] == "稿件.jsonl:1"
     assert str(tmp_path) not in Path(csv_path).read_text("utf-8")
@@ -347,7 +355,7 @@ def test_run_folders_are_removed_on_a_schedule(app, tmp_path, monkeypatch):
     hours_ago = time.time() - app.RUN_MAX_AGE - 60
     os.utime(stale, (hours_ago, hours_ago))
     upload = _jsonl(tmp_path / "a.jsonl", [{"id": "r1", "text": "派出所民警巡逻。"}])
-    _, _, csv_path, _, _ = app.run_batch_file(str(upload), False)
+    _, _, csv_path, *_ = app.run_batch_file(str(upload), False)
     assert not stale.exists(), "a run folder older than RUN_MAX_AGE was kept"
     assert Path(csv_path).parent.parent == root
     assert runs.clean_own_runs() >= 1 and not Path(csv_path).exists()  # what shutdown runs
@@ -362,5 +370,104 @@ def test_missing_models_give_a_clear_message(app, monkeypatch, tmp_path):
     status, *_ = app.analyze_text("派出所民警巡逻。", False)
     assert "模型暂不可用" in status
     upload = _jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": "派出所民警巡逻。"}])
-    status, _, csv_path, _, _ = app.run_batch_file(str(upload), False)
+    status, _, csv_path, *_ = app.run_batch_file(str(upload), False)
     assert "模型暂不可用" in status and csv_path is None
+
+
+# --------------------------------------------------------------------------- desk tools
+
+
+def test_card_has_copy_buttons_markdown_download_and_a_correction_form(app):
+    from urllib.parse import unquote
+
+    result = _result()
+    html = app.render_card(result, key="k" * 64)
+    assert 'data-key="' + "k" * 64 + '"' in html
+    assert 'data-copy="summary" data-copy-text="一句话摘要"' in html
+    assert 'data-copy="keywords" data-copy-text="民警、巡逻"' in html
+    card = app.card_text(result)
+    assert card.startswith("标题<b>\n") and "领域：公安" in card and "摘要：一句话摘要" in card
+    assert 'data-copy="card"' in html
+    href = html.split('href="data:text/markdown;charset=utf-8,', 1)[1].split('"', 1)[0]
+    markdown = unquote(href)
+    assert markdown == app.card_markdown(result) and markdown.startswith("# 标题<b>")
+    assert 'download="第1篇_标题b.md"' in html  # no characters a file name cannot hold
+    # the correction form offers every label but the one given
+    assert "标注有误" in html and "nd-fb-send" in html
+    assert 'value="public_security"' not in html.split('class="nd-fb"', 1)[1]
+    assert all(f'value="{lb}"' in html for lb in LABELS if lb != "public_security")
+
+
+def test_card_shows_a_secondary_label_when_the_model_gives_one(app):
+    result = _result("water_management")
+    assert "nd-second" not in app.render_card(result)
+    result.classification.secondary, result.classification.secondary_score = "civil_affairs", 0.31
+    html = app.render_card(result)
+    assert 'data-secondary="civil_affairs"' in html and "次要领域：民政 31%" in html
+    assert "次要领域：民政（31%）" in app.card_text(result)
+
+
+def test_a_correction_from_a_card_lands_in_the_feedback_file(app, tmp_path, monkeypatch):
+    from nlp.feedback import read_corrections
+
+    monkeypatch.setenv(paths.FEEDBACK_ENV, str(tmp_path / "fb"))
+    status, cards, *_ = app.analyze_text("市水利局部署防汛工作\n水库巡查，河长巡河。", False)
+    key = cards.split('data-key="', 1)[1].split('"', 1)[0]
+    message = app.record_feedback(key, "civil_affairs", "其实是救灾安置")
+    assert "已记录" in message and "民政" in message
+    [rec] = read_corrections(tmp_path / "fb")
+    assert rec["label"] == "civil_affairs" and rec["note"] == "其实是救灾安置"
+    assert rec["predicted"] == "water_management" and rec["model_version"] == "fake-keywords"
+    assert rec["title"] == "市水利局部署防汛工作" and "河长巡河" in rec["body"]
+    assert "无法记录" in app.record_feedback(key, "not-a-label", "")
+    assert "无法记录" in app.record_feedback("../x", "other", "")
+    assert len(read_corrections(tmp_path / "fb")) == 1
+
+
+def test_paste_results_download_as_xlsx_and_csv_with_a_bom(app):
+    from openpyxl import load_workbook
+
+    assert app.export_results([]) == (None, None)
+    *_, results = app.analyze_text(SEED.read_text("utf-8"), True) if SEED.exists() else (
+        None, None, None, app.analyze_text("派出所民警巡逻。\n\n水利局检查水库。", True)[3]
+    )  # fmt: skip
+    xlsx, csv_path = app.export_results(results)
+    values = list(load_workbook(xlsx).active.iter_rows(values_only=True))
+    assert len(values) == len(results) + 1
+    header = values[0]
+    assert [v[header.index("title")] or "" for v in values[1:]] == [r["title"] for r in results]
+    assert Path(csv_path).read_bytes().startswith("\ufeff".encode())
+
+
+def test_a_traditional_paste_is_analysed_as_simplified_and_shows_its_original(app):
+    status, cards, table, results = app.analyze_text("市公安局開展反詐宣傳\n民警深入社區。", False)
+    assert results[0]["title"] == "市公安局开展反诈宣传"
+    assert results[0]["original_title"] == "市公安局開展反詐宣傳"
+    assert "原文为繁体字" in cards and "民警深入社區。" in cards
+
+
+def test_evaluate_tab_scores_summaries_of_a_file_with_a_summary_column(app, tmp_path):
+    rows = [
+        {"title": "市水利局部署防汛工作", "body": "市水利局部署防汛工作。要求加强巡查。",
+         "summary": "市水利局部署防汛工作", "label": "water_management"},
+        {"title": "派出所开展巡逻", "body": "派出所开展夜间巡逻。", "summary": "派出所派出所派出所",
+         "label": "public_security"},
+    ]  # fmt: skip
+    status, per_class, png, reliability, summaries = app.evaluate_file(
+        str(_jsonl(tmp_path / "out.jsonl", rows))
+    )
+    assert "分类：共 2 篇" in status and "摘要：2 篇" in status and "summary 列" in status
+    shown = dict(summaries)
+    assert float(shown["ROUGE-1（字）"]) > 50
+    assert shown["有重复片段"] == "50.0%"
+    # headline column only, no labels: the model's summaries are scored, no classification
+    only = [
+        {
+            "text": "全市小麦保险理赔工作推进会召开。各公司下沉一线。",
+            "headline": "小麦保险理赔推进会召开",
+        }
+    ]
+    status, per_class, png, reliability, summaries = app.evaluate_file(
+        str(_jsonl(tmp_path / "h.jsonl", only))
+    )
+    assert "模型生成的摘要" in status and per_class == [] and png is None and summaries

@@ -16,7 +16,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from nlp.evaluation.base import Evaluator, Progress
-from nlp.evaluation.metrics import MISSED, classification_metrics, expected_calibration_error
+from nlp.evaluation.metrics import (
+    MISSED,
+    classification_metrics,
+    expected_calibration_error,
+    reliability_table,
+)
 from nlp.labels import LABEL2ID, LABELS
 
 
@@ -135,6 +140,7 @@ class ClassificationEvaluator(Evaluator):
         pairs = zip(self.labels, self.texts, strict=True)
         gold_found = [LABEL2ID[g] for g, t in pairs if t is not None]
         out["ece"] = expected_calibration_error(probs, gold_found) if len(probs) else None
+        out["reliability"] = reliability_table(probs, gold_found, n_bins=10) if len(probs) else []
         out.update(domain_recall_precision(self.labels, pred))
         out["seconds"] = round(time.perf_counter() - started, 2)
         out["predictions"] = pred

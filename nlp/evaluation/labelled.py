@@ -22,6 +22,7 @@ class EvalReport:
     confusion_png: Path | None
     skipped: int
     predictions: list[str]
+    reliability_png: Path | None = None
 
 
 _LABEL_ALIASES = {
@@ -115,9 +116,83 @@ def evaluate_file(
         png = plot_confusion(
             metrics["confusion"], metrics["labels"], Path(out_dir) / "confusion.png"
         )
+        from nlp.evaluation.plots import plot_reliability
+
+        reliability = plot_reliability(
+            metrics["reliability"], Path(out_dir) / "reliability.png", f"ECE {metrics['ece']:.3f}"
+        )
     return EvalReport(
         metrics=metrics,
         confusion_png=png,
         skipped=len(data.skipped),
         predictions=metrics["predictions"],
+        reliability_png=reliability if out_dir is not None else None,
     )
+
+
+# --------------------------------------------------------------------------- summaries
+
+SUMMARY_FIELDS = ("summary", "headline", "label")
+
+
+@dataclass
+class SummaryReport:
+    """Result of :func:`evaluate_summary_file`: the metrics of
+    :func:`nlp.evaluation.summarization.summary_metrics` (ROUGE against the reference when
+    the file has one; the defect rates always), what was scored (``"given"``: the file's own
+    ``summary`` column, ``"model"``: the shipped summariser's), and the rows skipped."""
+
+    metrics: dict
+    scored: str
+    has_reference: bool
+    skipped: int
+
+
+def has_summary_columns(path: str | Path) -> bool:
+    """Whether a file's first usable row has a ``summary`` or ``headline`` field."""
+    from nlp.io import iter_records
+
+    for rec in iter_records([path], extra_fields=SUMMARY_FIELDS):
+        if rec.error:
+            continue
+        return bool(rec.extra.get("summary") or rec.extra.get("headline"))
+    return False
+
+
+def evaluate_summary_file(path: str | Path, summarizer=None, n_boot: int = 1000) -> SummaryReport:
+    """Score the summaries of a file: its own ``summary`` column if it has one (e.g. an
+    ``analyze`` output), else the shipped summariser's summaries of each row's body.
+
+    The reference is the row's ``headline``, else its ``title`` when the row has a body (the
+    article's own headline); without one only the defect checks (faithfulness, repeats,
+    length, datelines) run. ROUGE is char ROUGE-1/2/L with a bootstrap interval.
+
+    Raises:
+        ValueError: no row with a text (and a summary or headline).
+    """
+    from nlp.evaluation.summarization import summary_metrics
+    from nlp.io import iter_records
+
+    given, refs, sources, skipped = [], [], [], 0
+    for rec in iter_records([path], extra_fields=SUMMARY_FIELDS):
+        body = rec.body if rec.title else rec.text
+        if rec.error or not body.strip():
+            skipped += 1
+            continue
+        given.append(str(rec.extra.get("summary") or "").strip())
+        refs.append(str(rec.extra.get("headline") or rec.title or "").strip())
+        sources.append(body)
+    if not sources:
+        raise ValueError(f"{path}: no row with a text to summarise")
+    scored = "given" if any(given) else "model"
+    if scored == "model":
+        from nlp.pipeline import default_summarizer
+
+        model = summarizer or default_summarizer()
+        given = [s.summary for s in model.summarize(sources)]
+    has_reference = all(refs)
+    metrics = summary_metrics(given, refs if has_reference else given, sources, n_boot=n_boot)
+    if not has_reference:  # ROUGE against itself means nothing
+        for key in ("rouge1", "rouge2", "rougeL", "rougeL_ci95_low", "rougeL_ci95_high"):
+            metrics[key] = None
+    return SummaryReport(metrics, scored, has_reference, skipped)

@@ -91,3 +91,39 @@ def plot_confusion(
         fig.savefig(path, dpi=120)
         plt.close(fig)
     return path
+
+
+def plot_reliability(table: Sequence[dict], path: str | Path, title: str = "") -> Path:
+    """Write a reliability diagram of :func:`nlp.evaluation.metrics.reliability_table` rows
+    as a PNG: accuracy per confidence bin against the diagonal, bin sizes below."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in table if r["count"]]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, (ax, ax_n) = plt.subplots(
+        2, 1, figsize=(4.8, 5.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
+    )
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="perfect")
+    width = table[0]["upper"] - table[0]["lower"] if table else 0.1
+    ax.bar([r["lower"] for r in rows], [r["accuracy"] for r in rows], width=width, align="edge",
+           edgecolor="black", color="#60a5fa", label="accuracy")  # fmt: skip
+    ax.plot([r["confidence"] for r in rows], [r["accuracy"] for r in rows], "o", color="#1d4ed8",
+            markersize=4, label="mean confidence")  # fmt: skip
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("accuracy")
+    ax.legend(loc="upper left", fontsize=8)
+    if title:
+        ax.set_title(title)
+    ax_n.bar([r["lower"] for r in rows], [r["count"] for r in rows], width=width, align="edge",
+             color="#9ca3af", edgecolor="black")  # fmt: skip
+    ax_n.set_xlabel("confidence")
+    ax_n.set_ylabel("articles")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
