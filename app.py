@@ -86,6 +86,7 @@ LABEL_COLOURS = {
 # Colours come from Gradio's theme variables, so cards follow the light and the dark theme;
 # the few fixed pairs (badges, highlights) set both their text and their background.
 CARD_CSS = """
+.nd-card { --nd-subdued: #4b5563; }
 .nd-card { border: 1px solid var(--border-color-primary); border-radius: 10px;
   padding: 14px 18px; margin: 12px 0; background: var(--background-fill-primary);
   color: var(--body-text-color); }
@@ -97,7 +98,7 @@ CARD_CSS = """
   border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary);
   color: var(--body-text-color); text-decoration: none; line-height: 1.6; }
 .nd-btn:hover { border-color: var(--color-accent); }
-.nd-meta { color: var(--body-text-color-subdued); font-size: 0.85em; margin-bottom: 8px; }
+.nd-meta { color: var(--nd-subdued); font-size: 0.85em; margin-bottom: 8px; }
 .nd-label { display: inline-block; color: #fff; border-radius: 6px; padding: 2px 10px;
   font-weight: 600; margin-right: 8px; }
 .nd-second { display: inline-block; border-radius: 6px; padding: 1px 8px; margin-left: 6px;
@@ -123,13 +124,19 @@ CARD_CSS = """
   color: var(--body-text-color); border: 1px solid var(--border-color-primary);
   border-radius: 6px; padding: 2px 6px; margin: 4px 4px 4px 0; }
 .nd-fb input { width: 18em; }
-.nd-fb-status { margin-left: 6px; color: var(--body-text-color-subdued); }
-.nd-empty { color: var(--body-text-color-subdued); }
+.nd-fb-status { margin-left: 6px; color: var(--nd-subdued); }
+.nd-empty { color: var(--body-text-color); }
+"""
+
+# Page-level CSS (a component's css_template is scoped to it, so it cannot see the `dark`
+# class Gradio puts on <body>): the one colour of the cards without a theme variable.
+PAGE_CSS = """
+body.dark .nd-card { --nd-subdued: #d1d5db !important; }
 """
 
 # The cards' buttons (event delegation, so it survives every re-render): copy to the
 # clipboard (with a fallback where the page is not a secure context), and send a correction
-# to the server function record_feedback.
+# to the server function feedback_from_card.
 CARD_JS = """
 const copyText = async (text) => {
   try {
@@ -173,7 +180,7 @@ element.addEventListener('click', async (ev) => {
     send.disabled = true;
     status.textContent = '正在提交…';
     try {
-      status.textContent = await server.record_feedback(card.dataset.key, label, note);
+      status.textContent = await server.feedback_from_card({key: card.dataset.key, label, note});
     } catch (e) {
       status.textContent = '提交失败，请稍后重试。';
     } finally {
@@ -414,6 +421,18 @@ def record_feedback(key: str, label: str, note: str = "") -> str:
         log.exception("feedback not written")
         return MESSAGES["feedback_failed"]
     return MESSAGES["feedback_ok"].format(label=DISPLAY_NAMES.get(label, label))
+
+
+def feedback_from_card(payload) -> str:
+    """The cards' server function (Gradio passes the one value the page sends): a
+    ``{"key", "label", "note"}`` object from the 标注有误 form; the message to show."""
+    if isinstance(payload, list | tuple):
+        payload = dict(zip(("key", "label", "note"), payload, strict=False))
+    if not isinstance(payload, dict):
+        return MESSAGES["feedback_bad"]
+    return record_feedback(
+        payload.get("key", ""), payload.get("label", ""), payload.get("note", "")
+    )
 
 
 def export_results(results: list[dict] | None) -> tuple[str | None, str | None]:
@@ -777,7 +796,7 @@ with gr.Blocks(
         paste_cards = gr.HTML(
             css_template=CARD_CSS,
             js_on_load=CARD_JS,
-            server_functions=[record_feedback],
+            server_functions=[feedback_from_card],
             elem_id="paste-cards",
         )
         with gr.Row():
@@ -835,7 +854,7 @@ with gr.Blocks(
         ocr_cards = gr.HTML(
             css_template=CARD_CSS,
             js_on_load=CARD_JS,
-            server_functions=[record_feedback],
+            server_functions=[feedback_from_card],
             elem_id="ocr-cards",
         )
         with gr.Row():
@@ -900,9 +919,7 @@ with gr.Blocks(
         api_name="analyze_ocr_text",
         concurrency_id="interactive",
         concurrency_limit=2,
-    ).then(
-        export_results, ocr_json, [ocr_xlsx, ocr_csv], api_name="export_ocr_text", queue=False
-    )
+    ).then(export_results, ocr_json, [ocr_xlsx, ocr_csv], api_name="export_ocr_text", queue=False)
     batch_btn.click(
         run_batch_file,
         [batch_file, batch_segment],
@@ -937,6 +954,7 @@ def main() -> None:
         max_file_size="100mb",
         show_error=False,
         js=KEYBOARD_JS,
+        css=PAGE_CSS,
     )
 
 

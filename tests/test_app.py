@@ -471,3 +471,12 @@ def test_evaluate_tab_scores_summaries_of_a_file_with_a_summary_column(app, tmp_
         str(_jsonl(tmp_path / "h.jsonl", only))
     )
     assert "模型生成的摘要" in status and per_class == [] and png is None and summaries
+
+
+def test_the_cards_server_function_takes_the_forms_object(app, tmp_path, monkeypatch):
+    monkeypatch.setenv(paths.FEEDBACK_ENV, str(tmp_path))
+    _, cards, *_ = app.analyze_text("派出所开展巡逻\n民警巡逻。", False)
+    key = cards.split('data-key="', 1)[1].split('"', 1)[0]
+    assert "已记录" in app.feedback_from_card({"key": key, "label": "other", "note": ""})
+    assert "已记录" in app.feedback_from_card([key, "other"])
+    assert "无法记录" in app.feedback_from_card("just a string")

@@ -57,8 +57,13 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def fake_app():
-    with AppProcess(fake=True, timeout=120) as app:
+def feedback_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("feedback")
+
+
+@pytest.fixture(scope="module")
+def fake_app(feedback_dir):
+    with AppProcess(fake=True, timeout=120, env={paths.FEEDBACK_ENV: str(feedback_dir)}) as app:
         yield app.url
 
 
@@ -226,3 +231,146 @@ def test_image_tab_reads_a_photo_and_analyses_it(browser, fake_app, tmp_path):
     page.close()
     assert "防汛" in text and "水库" in text
     assert labels and set(labels) == {"water_management"}
+
+
+# --------------------------------------------------------------------------- desk tools
+
+CONTRAST_JS = """
+sel => {
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return [...document.querySelectorAll(sel)].filter(el => el.offsetParent && el.innerText.trim())
+    .map(el => {
+      const fg = lum(rgb(getComputedStyle(el).color)), bg = lum(background(el));
+      return {text: el.innerText.slice(0, 20), cls: el.className,
+              ratio: (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05), bg: bg};
+    });
+}
+"""
+CARD_TEXT = ".nd-card, .nd-title, .nd-meta, .nd-summary, .nd-bar-name, .nd-bar-value, .nd-kw, "
+CARD_TEXT += ".nd-label, .nd-low, .nd-btn, .nd-fb summary, .nd-card b"
+
+
+def _paste(page, url: str, text: str, via_keyboard: bool = False) -> None:
+    """Open the app, put ``text`` in the paste box and analyse it (button or Ctrl+Enter)."""
+    page.goto(url)
+    box = page.locator("#paste-text textarea")
+    box.fill(text)
+    if via_keyboard:
+        box.press("Control+Enter")
+    else:
+        page.locator("#analyze-btn").click()
+    page.locator("#paste-cards .nd-card").first.wait_for(timeout=60_000)
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="shared seed page not present")
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_cards_are_readable_in_the_light_and_the_dark_theme(browser, fake_app, scheme):
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _paste(page, fake_app, SEED.read_text(encoding="utf-8"))
+    page.locator("#paste-cards .nd-card").nth(8).wait_for(timeout=20_000)
+    dark = page.evaluate("document.body.classList.contains('dark')")
+    assert dark == (scheme == "dark")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"paste_{scheme}.png"), full_page=False)
+    found = page.evaluate(CONTRAST_JS, CARD_TEXT)
+    context.close()
+    assert len(found) > 50
+    low = [f for f in found if f["ratio"] < 4.5]
+    assert not low, low[:5]
+    card_bg = [f["bg"] for f in found if f["cls"] == "nd-card"]
+    assert card_bg and all((b < 0.1) if scheme == "dark" else (b > 0.8) for b in card_bg)
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="shared seed page not present")
+def test_ctrl_enter_analyses_a_traditional_seed_page_with_the_simplified_labels(browser, fake_app):
+    import opencc
+
+    from nlp import pipeline
+
+    traditional = opencc.OpenCC("s2t").convert(SEED.read_text(encoding="utf-8"))
+    page = browser.new_page()
+    _paste(page, fake_app, traditional, via_keyboard=True)
+    cards = page.locator("#paste-cards .nd-card")
+    cards.nth(8).wait_for(timeout=20_000)
+    labels = cards.evaluate_all("cs => cs.map(c => c.dataset.label)")
+    titles = page.locator("#paste-cards .nd-title").all_inner_texts()
+    notes = page.locator("#paste-cards .nd-meta").all_inner_texts()
+    page.close()
+    expected = pipeline.analyze(
+        SEED.read_text(encoding="utf-8"),
+        classifier=testing.KeywordClassifier(),
+        summarizer=testing.LeadSummarizer(),
+    )
+    assert labels == [r.classification.label for r in expected]
+    assert titles == [r.article.title or "（无标题）" for r in expected]  # simplified
+    assert all("原文为繁体字" in n for n in notes)
+
+
+def test_copy_button_puts_the_summary_on_the_clipboard(browser, fake_app):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    _paste(
+        page,
+        fake_app,
+        "派出所开展巡逻\n民警加强夜间巡逻，维护社会治安。",
+    )
+    second = page.locator("#paste-cards .nd-card").first
+    summary = second.locator(".nd-summary-text").inner_text()
+    second.locator('button[data-copy="summary"]').click()
+    second.get_by_text("已复制").wait_for(timeout=5_000)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    second.locator('button[data-copy="card"]').click()
+    card = page.evaluate("navigator.clipboard.readText()")
+    context.close()
+    assert summary and copied == summary
+    assert "派出所开展巡逻" in card and "摘要：" in card and "正文：" in card
+
+
+def test_a_correction_lands_in_the_feedback_file(browser, fake_app, feedback_dir):
+    from nlp.feedback import read_corrections
+
+    page = browser.new_page()
+    _paste(page, fake_app, "市水利局部署防汛工作\n水利局检查水库，河长巡河。")
+    card = page.locator("#paste-cards .nd-card").first
+    card.locator(".nd-fb summary").click()
+    card.locator(".nd-fb-label").select_option("civil_affairs")
+    card.locator(".nd-fb-note").fill("讲的是转移安置")
+    card.locator(".nd-fb-send").click()
+    card.locator(".nd-fb-status").get_by_text("已记录").wait_for(timeout=20_000)
+    page.close()
+    [rec] = [r for r in read_corrections(feedback_dir) if r["note"] == "讲的是转移安置"]
+    assert rec["label"] == "civil_affairs" and rec["predicted"] == "water_management"
+    assert "河长巡河" in rec["body"] and rec["model_version"] == "fake-keywords"
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="shared seed page not present")
+def test_the_excel_download_opens_and_holds_every_article(browser, fake_app, tmp_path):
+    from openpyxl import load_workbook
+
+    page = browser.new_page()
+    _paste(page, fake_app, SEED.read_text(encoding="utf-8"))
+    titles = page.locator("#paste-cards .nd-title").all_inner_texts()
+    link = page.locator("#paste-xlsx a").first
+    link.wait_for(timeout=30_000)
+    with page.expect_download(timeout=20_000) as info:
+        link.click()
+    saved = tmp_path / "paste.xlsx"
+    info.value.save_as(saved)
+    page.close()
+    values = list(load_workbook(saved).active.iter_rows(values_only=True))
+    header = values[0]
+    assert len(values) == len(titles) + 1 == 10
+    got = [v[header.index("title")] or "（无标题）" for v in values[1:]]
+    assert got == titles
