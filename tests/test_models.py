@@ -124,3 +124,15 @@ def test_bf16_weights_classifier_agrees_with_float32(classifier):
     bf16 = DomainClassifier(precision="bf16_weights").predict_proba(texts)
     assert (fp32.argmax(1) == bf16.argmax(1)).all()
     assert np.abs(fp32 - bf16).max() < 0.05
+
+
+@pytest.mark.slow
+def test_the_readme_examples_are_what_the_shipped_models_print():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(root / "scripts" / "readme_examples.py"),
+                           "--check"], capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
