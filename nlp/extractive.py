@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -189,3 +190,107 @@ def salient_text(text: str, max_chars: int, embed: Embedder | None = None) -> st
         kept.add(i)
         used += len(sentences[i])
     return "".join(sentences[i] for i in sorted(kept))
+
+
+# --------------------------------------------------------------------------- lead headline
+
+_LEAD_NOISE = (
+    # datelines and bylines: 本报南京6月23日电（记者姚雪青）, 本报讯（记者 王金伟）, 新华社北京6月1日电
+    r"(?:据)?(?:本报|新华社|中新社|中新网|人民网|央视网|央视新闻|光明网|[\u4e00-\u9fff]{2,8}(?:日报|晚报|网|台|社))"
+    r"[\u4e00-\u9fff]{0,10}(?:\d{1,2}月\d{1,2}日)?(?:电|讯|消息)\s*",
+    r"本报讯\s*",
+    r"[（(][^（）()]{0,30}(?:记者|通讯员|报道|摄)[^（）()]{0,30}[）)]\s*",
+    r"(?:本报)?(?:记者|通讯员)\s*(?:[\u4e00-\u9fff]{2,4}\s+){1,4}",
+    # time openers: 5月30日，  近日，  2024年3月，  日前，
+    r"(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:[至—\-~～－](?:\d{1,2}月)?\d{1,2}日)?"
+    r"(?:[上下]午|晚间?|早上|凌晨)?[，,]\s*",
+    r"(?:近日|日前|近期|目前|今年以来|今年|当天|昨天|今天|记者从[^，,]{2,30}获悉|据了解|据悉)[，,]\s*",
+)
+_LEAD_NOISE_RE = re.compile("^(?:" + "|".join(_LEAD_NOISE) + ")")
+_PURPOSE_RE = re.compile(r"^(?:为了?|为进一步|为深入|为切实|为全面|为加快|为推动|为更好)")
+_PURPOSE_CONT_RE = re.compile(
+    r"^(?:营造|推动|促进|提升|进一步|切实|加强|助力|让|使|确保|不断|持续)"
+)
+_CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,；;：:])")
+
+
+def _strip_lead_noise(text: str) -> str:
+    while True:
+        new = _LEAD_NOISE_RE.sub("", text, count=1).lstrip()
+        if new == text or not new:
+            return text if not new else new
+        text = new
+
+
+def _cut_words(text: str, max_chars: int) -> str:
+    """``text`` cut to at most ``max_chars`` at a word boundary (jieba)."""
+    if len(text) <= max_chars:
+        return text
+    import jieba
+
+    out = ""
+    for word in jieba.cut(text):
+        if len(out) + len(word) > max_chars:
+            break
+        out += word
+    return out or text[:max_chars]
+
+
+_ENTOURAGE_RE = re.compile(
+    r"(?:带领|率领|陪同|会同)[^，,。]{2,40}?(?:负责同志|负责人|工作人员|干部|一行|人员)"
+)
+_TITLE_CHAIN_RE = re.compile(r"^(?:[^、，,]{1,14}、)+")
+
+
+def _shorten_clause(clause: str, max_chars: int) -> str:
+    """A clause over ``max_chars``: without its entourage (``带领…负责同志``) and a leading
+    chain of titles (``市级河湖长、市委常委、``), else cut at a word boundary."""
+    if len(clause) > max_chars:
+        clause = _ENTOURAGE_RE.sub("", clause)
+    if len(clause) > max_chars and "、" in clause[:20]:
+        clause = _TITLE_CHAIN_RE.sub("", clause)
+    return _cut_words(clause, max_chars)
+
+
+def lead_headline(text: str, max_chars: int = 30, min_chars: int = 8) -> str:
+    """A short, clean, headline-like compression of an article's lead: the summariser's
+    fallback when no generated summary passes its checks.
+
+    The first sentence loses its dateline and byline (``本报南京6月23日电（记者姚雪青）``,
+    ``新华社…电``), a time opener (``5月30日，``, ``近日，``) and a purpose opener
+    (``为进一步…，营造…，``); its first clause is the headline, with the next one when it is
+    shorter than 12 characters and both fit in ``max_chars``; a clause that is too long loses
+    its entourage and leading titles, else is cut at a word boundary. Never empty for a text
+    with any character in it.
+
+    Example:
+        >>> lead_headline("本报南京6月23日电 （记者姚雪青）6月22日，江苏省水利厅召开防汛工作会议，部署全省防汛工作。")
+        '江苏省水利厅召开防汛工作会议'
+        >>> lead_headline("为进一步落实关爱举措，营造关爱儿童成长的良好氛围，5月31日，东城区开展关爱留守儿童活动。")
+        '东城区开展关爱留守儿童活动'
+    """
+    from nlp.text import split_sentences
+
+    sentences = [s.strip() for s in split_sentences(text or "") if s.strip()]
+    if not sentences:
+        return _cut_words("".join((text or "").split()), max_chars)
+    lead = _strip_lead_noise(" ".join(sentences[0].split()))
+    clauses = [c for c in _CLAUSE_SPLIT_RE.split(lead) if c.strip(" ，,；;：:")]
+    if len(clauses) > 1 and _PURPOSE_RE.match(clauses[0]):
+        clauses = clauses[1:]
+        while len(clauses) > 1 and _PURPOSE_CONT_RE.match(clauses[0]):
+            clauses = clauses[1:]
+        rest = _strip_lead_noise("".join(clauses))
+        clauses = [c for c in _CLAUSE_SPLIT_RE.split(rest) if c.strip(" ，,；;：:")]
+    pieces = [c.strip().rstrip("，,；;：:。！？!? ") for c in clauses]
+    pieces = [p for p in pieces if p]
+    if not pieces:
+        return _cut_words("".join(sentences[0].split()), max_chars)
+    out = _shorten_clause(pieces[0], max_chars)
+    if len(out) < 12 and len(pieces) > 1 and len(out) + 1 + len(pieces[1]) <= max_chars:
+        out = f"{out}，{pieces[1]}"
+    if len(out) < min_chars and len(sentences) > 1:
+        more = sentences[1].rstrip("。！？!?")
+        if len(out) + 1 + len(more) <= max_chars:
+            out = f"{out}，{more}"
+    return out.strip("，,；;：: ") or _cut_words("".join(sentences[0].split()), max_chars)

@@ -120,7 +120,7 @@ class ClassifyStage(_OneArticleStage):
 class SummarizeStage(_OneArticleStage):
     name = "summarize"
     fields = ("record_id", "id", "n_articles", "summary", "key_sentences", "keywords",
-              "warning", "source", "error")  # fmt: skip
+              "fallback", "warning", "source", "error")  # fmt: skip
 
     def load(self, classifier=None, summarizer=None) -> None:
         self.summarizer = bulk_summarizer(self.config, summarizer)
@@ -142,7 +142,7 @@ class AnalyzeStage(Stage):
     fields = ("record_id", "id", "n_articles", "source", "index", "title", "byline", "body",
               "captions", "label", "label_name", "confidence", "low_confidence", "scores",
               "evidence", "tokens_read", "tokens_total", "secondary", "secondary_score", "summary",
-              "key_sentences", "keywords",
+              "key_sentences", "keywords", "fallback",
               "original_title", "original_body", "error")  # fmt: skip
 
     def __init__(self, config: BatchConfig):

@@ -198,12 +198,24 @@ class Summarizer:
         ``num_beams``, ``max_source_tokens`` (encoder window, at most the trained one) and
         ``batch_size`` default to the interactive settings; see :meth:`for_batch`.
         """
+        return [text for text, _ in self._headlines(texts, num_beams, max_chars,
+                                                    max_source_tokens, batch_size)]  # fmt: skip
+
+    def _headlines(
+        self,
+        texts: list[str],
+        num_beams: int | None = None,
+        max_chars: int | None = None,
+        max_source_tokens: int | None = None,
+        batch_size: int | None = None,
+    ) -> list[tuple[str, bool]]:
+        """``(summary, fallback)`` of each text (see :meth:`_choose`)."""
         beams = num_beams or self.cfg.num_beams
         limit = max_chars or self.cfg.max_chars
         size = batch_size or self.batch_size
         src = self._source_ids(texts, max_source_tokens)
         order = sorted(range(len(src)), key=lambda i: len(src[i]))
-        out = [""] * len(texts)
+        out: list[tuple[str, bool]] = [("", False)] * len(texts)
         pad = self.tokenizer.pad_token_id
         with self._lock, inference_context(self.precision):
             for s in range(0, len(order), size):
@@ -239,13 +251,16 @@ class Summarizer:
         in_source[:, [PAD, BOS, EOS, UNK]] = False
         return self._free | in_source, in_source
 
-    def _choose(self, candidates: list[list[int]], limit: int, source: str) -> str:
-        """The best-ranked beam that finished within ``limit`` characters, repeats no
-        3-gram and (with ``check_faithful``) has every number and name in the source; else
-        the best finished beam; else the first one cut back to a whole clause. When
-        ``check_faithful`` and no beam passes, the article's lead clause is returned instead
-        (extractive, so every number and name in it is the article's own)."""
-        from nlp.evaluation.entities import faithfulness, repeated_ngram
+    def _choose(self, candidates: list[list[int]], limit: int, source: str) -> tuple[str, bool]:
+        """``(summary, fallback)``: the best-ranked beam that finished within ``limit``
+        characters, repeats no 3-gram and, with ``check_faithful``, passes every check of
+        :func:`passes_checks` (names and numbers from the source, scope words that agree,
+        no repeated piece, no dateline or byline, at least 8 characters). When none passes,
+        the lead's compression (:func:`nlp.extractive.lead_headline`, ``fallback`` True).
+        Without ``check_faithful``: the best finished beam, else the first cut back to a
+        clause. Never empty for a non-empty source."""
+        from nlp.evaluation.entities import repeated_ngram
+        from nlp.extractive import lead_headline
 
         finished, unfinished = [], []
         for seq in candidates:
@@ -258,10 +273,11 @@ class Summarizer:
                 unfinished.append(trim_to_clause(text[: limit + 1]))
         if self.cfg.check_faithful:
             for text in finished:
-                if faithfulness(text, source)["share"] in (None, 1.0):
-                    return text
-            return lead_clause(source, limit)
-        return finished[0] if finished else next((t for t in unfinished if t), "")
+                if passes_checks(text, source):
+                    return text, False
+            return lead_headline(source, limit), True
+        text = finished[0] if finished else next((t for t in unfinished if t), "")
+        return (text, False) if text else (lead_headline(source, limit), True)
 
     def summarize(
         self, texts: list[str], k_sentences: int = 3, k_keywords: int = 8, **decoding
@@ -275,15 +291,16 @@ class Summarizer:
         from nlp.keywords import keywords
         from nlp.text import split_sentences
 
-        heads = self.headlines(texts, **decoding) if texts else []
+        heads = self._headlines(texts, **decoding) if texts else []
         results = []
-        for text, head in zip(texts, heads, strict=True):
+        for text, (head, fallback) in zip(texts, heads, strict=True):
             sents = split_sentences(text)
             results.append(
                 Summary(
                     summary=head,
                     key_sentences=key_sentences(sents, k=k_sentences),
                     keywords=keywords(text, k=k_keywords),
+                    fallback=fallback,
                 )
             )
         return results
@@ -300,6 +317,27 @@ class Summarizer:
             num_beams or self.cfg.batch_num_beams,
             max_source_tokens or self.cfg.batch_source_tokens,
         )
+
+
+def passes_checks(summary: str, source: str) -> bool:
+    """Whether a generated summary may be shown: every name and number occurs in the source,
+    its scope words agree with the source, no piece is repeated, no dateline or byline, and
+    at least 8 characters (the defect checks of :mod:`nlp.evaluation.defects`)."""
+    from nlp.evaluation.defects import (
+        MIN_CHARS,
+        dateline_or_byline,
+        repeated_piece,
+        scope_mismatch,
+    )
+    from nlp.evaluation.entities import faithfulness
+
+    return (
+        len(summary) >= MIN_CHARS
+        and faithfulness(summary, source)["share"] in (None, 1.0)
+        and not scope_mismatch(summary, source)
+        and not repeated_piece(summary)
+        and not dateline_or_byline(summary)
+    )
 
 
 @dataclass

@@ -70,6 +70,9 @@ class Summary:
     summary: str
     key_sentences: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
+    fallback: bool = False
+    """True when no generated summary passed the checks and ``summary`` is the lead's
+    compression (:func:`nlp.extractive.lead_headline`) instead."""
 
     def to_dict(self) -> dict:
         return asdict(self)

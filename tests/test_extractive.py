@@ -6,9 +6,11 @@ import doctest
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nlp.extractive as ex
-from nlp.extractive import centrality, key_sentences, rank_sentences, salient_text
+from nlp.extractive import centrality, key_sentences, lead_headline, rank_sentences, salient_text
 
 SENTENCES = [
     "水利部召开防汛会商会，部署长江流域防汛工作。",
@@ -158,3 +160,41 @@ def test_salient_text_embeds_a_bounded_number_of_sentences():
     assert ex.MAX_EMBEDDED_SENTENCES < 1000
     salient_text("".join(sentences[: ex.MAX_EMBEDDED_SENTENCES]), 100, embed=embed)
     assert calls == [ex.MAX_EMBEDDED_SENTENCES]
+
+
+# --------------------------------------------------------------------------- lead headline
+
+
+@pytest.mark.parametrize(
+    ("lead", "headline"),
+    [
+        ("本报南京6月23日电 （记者姚雪青）电子是否“可分”，一直是困扰消费者的问题。",
+         "电子是否“可分”，一直是困扰消费者的问题"),
+        ("新华社北京6月1日电 国务院总理李强1日主持召开国务院常务会议。",
+         "国务院总理李强1日主持召开国务院常务会议"),
+        ("据新华社消息，近日，国家防总启动防汛四级应急响应。", "国家防总启动防汛四级应急响应"),
+        ("5月17日—19日，许昌市公安局开展派出所建设工作现场观摩交流活动。",
+         "许昌市公安局开展派出所建设工作现场观摩交流活动"),
+        ("5月30日，石梁河市级河湖长、市委常委、许昌军分区司令员李选才带领市河长办、市水利局和市住建局"
+         "等相关部门负责同志到禹州市石梁河开展巡河调研工作。",
+         "许昌军分区司令员李选才到禹州市石梁河开展巡河调研工作"),
+        ("为进一步落实留守儿童、困境儿童关爱举措，营造全社会关爱儿童成长的良好氛围，5月31日，东城区永昌"
+         "办事处开展关爱留守儿童、困境儿童成长活动。", "东城区永昌办事处开展关爱留守儿童、困境儿童成长活动"),
+    ],
+)  # fmt: skip
+def test_lead_headline_is_a_clean_short_clause_of_the_lead(lead, headline):
+    from nlp.evaluation.defects import summary_defects
+
+    out = lead_headline(lead + "第二句话在这里。")
+    assert out == headline
+    found = summary_defects(out, lead)
+    assert not found["dateline"] and not found["invented"] and not found["length"], found
+
+
+@given(st.text(min_size=1, max_size=400))
+@settings(max_examples=150, deadline=None)
+def test_lead_headline_is_never_empty_and_never_long(text):
+    out = lead_headline(text)
+    if text.strip():
+        assert out.strip()
+    assert len(out) <= 30

@@ -136,3 +136,22 @@ def test_the_readme_examples_are_what_the_shipped_models_print():
     done = subprocess.run([sys.executable, str(root / "scripts" / "readme_examples.py"),
                            "--check"], capture_output=True, text=True, timeout=600)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_summaries_are_never_empty_even_for_a_very_long_article(summarizer):
+    body = "各地" + "水利部门持续开展汛前检查和隐患排查整治" * 1000 + "。" + "河长巡河。" * 300
+    [summary] = summarizer.summarize(["全市防汛工作推进会召开\n" + body])
+    assert len(body) > 20_000 and 0 < len(summary.summary) <= 30
+
+
+def test_when_no_beam_passes_the_checks_the_lead_compression_is_flagged(summarizer, monkeypatch):
+    import nlp.summarizer as summ
+    from nlp.extractive import lead_headline
+
+    body = "本报许昌5月30日电（记者 王金伟）5月30日，全市小麦保险理赔工作推进会召开。各承保公司安排理赔员下沉一线。"
+    monkeypatch.setattr(summ, "passes_checks", lambda summary, source: False)
+    [out] = summarizer.summarize([body])
+    assert out.fallback and out.summary == lead_headline(body) == "全市小麦保险理赔工作推进会召开"
+    monkeypatch.undo()
+    [out] = summarizer.summarize([body])
+    assert out.summary and summ.passes_checks(out.summary, body) or out.fallback
