@@ -480,3 +480,22 @@ def test_the_cards_server_function_takes_the_forms_object(app, tmp_path, monkeyp
     assert "已记录" in app.feedback_from_card({"key": key, "label": "other", "note": ""})
     assert "已记录" in app.feedback_from_card([key, "other"])
     assert "无法记录" in app.feedback_from_card("just a string")
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("empty.csv", b""),
+        ("empty.jsonl", b""),
+        ("bin.csv", bytes(range(256)) * 40),
+        ("broken.jsonl", b'{"text": "\xe6\xb4\xbe\n{not json\n'),
+        ("no_text.csv", "label,summary\n公安,摘要\n".encode()),
+    ],
+    ids=["empty.csv", "empty.jsonl", "binary.csv", "broken.jsonl", "no-text.csv"],
+)
+def test_evaluate_tab_bad_files_get_a_message_not_a_trace(app, tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    status, per_class, png, reliability, summaries = app.evaluate_file(str(path))
+    assert status.startswith("⚠️") and "Traceback" not in status, status
+    assert png is None and reliability is None and summaries == []
