@@ -161,6 +161,56 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def prepare_record(stage: Stage, record: Record) -> tuple[str, list[Article]]:
+    """``(error, articles)`` of one record: OCR for an image, then the stage's cleaned
+    articles; ``error`` says why the record gets an error row (``""``: none)."""
+    error = record.error
+    if not error and record.image:
+        error = read_image(record)
+    articles: list[Article] = []
+    if not error:
+        try:
+            articles = stage.articles(record)
+            error = "" if articles else "no article found"
+        except (MemoryError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported in the row
+            error = f"segmentation failed: {_describe(exc)}"
+    return error, articles
+
+
+def records_rows(stage: Stage, items: Sequence[tuple[str, Record]], batch_size: int):
+    """The rows of each ``(record id, record)``, in order, as a local run writes them: an
+    error row for a record that fails, the stage's rows for the others (model calls of about
+    ``batch_size`` articles). A Ray worker runs this on its share of a run
+    (:mod:`nlp.cluster`)."""
+    out: list[list[dict] | None] = [None] * len(items)
+    pending: Pending = []
+    slots: list[int] = []
+
+    def flush() -> None:
+        for slot, rows in zip(slots, _rows_or_errors(stage, pending), strict=True):
+            out[slot] = rows
+        pending.clear()
+        slots.clear()
+
+    n_articles = 0
+    for slot, (rid, record) in enumerate(items):
+        error, articles = prepare_record(stage, record)
+        if error:
+            out[slot] = [stage.error_row(rid, record, str(error))]
+            continue
+        pending.append((rid, record, articles))
+        slots.append(slot)
+        n_articles += len(articles)
+        if n_articles >= batch_size:
+            flush()
+            n_articles = 0
+    if pending:
+        flush()
+    return out
+
+
 def _rows_or_errors(stage: Stage, pending: Pending) -> list[list[dict]]:
     """The stage's rows of ``pending``; when the batch fails, each record is retried alone
     and a record that fails alone gets an error row, so one bad record loses nothing else."""
@@ -240,20 +290,9 @@ def run_batch(
                 continue
             if config.source_root is not None:
                 record.source = relative_source(record.source, config.source_root)
-            error = record.error
-            if not error and record.image:
-                error = read_image(record)
+            error, articles = prepare_record(stage, record)
             if record.warning and not error and on_warning is not None:
                 on_warning(record.source, record.warning)
-            articles: list[Article] = []
-            if not error:
-                try:
-                    articles = stage.articles(record)
-                    error = "" if articles else "no article found"
-                except (MemoryError, KeyboardInterrupt):
-                    raise
-                except Exception as exc:  # noqa: BLE001 - reported in the row
-                    error = f"segmentation failed: {_describe(exc)}"
             if error:
                 flush()  # keep the output in input order
                 write([stage.error_row(rid, record, str(error))])

@@ -127,6 +127,19 @@ def _add_batch_parser(sub: argparse._SubParsersAction, name: str) -> None:
         help=f"articles per model call (default {batch_size})",
     )
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="auto",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Ray cluster: auto (this machine's cluster, the default), HOST:PORT, or "
+        'local (a private one); needs pip install -e ".[cluster]"',
+    )
+    p.add_argument(
+        "--ray-workers", type=int, default=None, metavar="N",
+        help="Ray actors, each loading the models once (default: one per CPU of the cluster)",
+    )  # fmt: skip
     if "no_segment" in extras:
         p.add_argument(
             "--no-segment",
@@ -169,6 +182,11 @@ def _run_batch(args: argparse.Namespace) -> int:
             beams=getattr(args, "beams", None),
             source_tokens=getattr(args, "source_tokens", None),
         )
+        ray_config = None
+        if args.ray is not None:
+            from nlp.cluster import RayConfig
+
+            ray_config = RayConfig(address=args.ray, workers=args.ray_workers)
     except ValueError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -193,10 +211,21 @@ def _run_batch(args: argparse.Namespace) -> int:
         return say
 
     try:
-        stats = run_batch(
-            config, progress=progress, on_error=report("error"), on_warning=report("warning")
-        )
-    except (ModelUnavailable, OutputError) as exc:
+        if ray_config is not None:
+            from nlp.cluster import run_batch_ray
+
+            stats = run_batch_ray(
+                config,
+                ray_config,
+                progress=progress,
+                on_error=report("error"),
+                on_warning=report("warning"),
+            )
+        else:
+            stats = run_batch(
+                config, progress=progress, on_error=report("error"), on_warning=report("warning")
+            )
+    except (ModelUnavailable, OutputError, RuntimeError) as exc:
         bar.close()
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -253,6 +282,19 @@ def _add_evaluate_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--batch-size", type=int, default=128, metavar="N", help="texts per model call")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="auto",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Ray cluster: auto (this machine's cluster, the default), HOST:PORT, or "
+        'local (a private one); needs pip install -e ".[cluster]"',
+    )
+    p.add_argument(
+        "--ray-workers", type=int, default=None, metavar="N",
+        help="Ray actors, each loading the models once (default: one per CPU of the cluster)",
+    )  # fmt: skip
     p.set_defaults(run=_run_evaluate)
 
 
