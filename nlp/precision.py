@@ -80,3 +80,13 @@ def inference_context(precision: str) -> contextlib.AbstractContextManager:
     if precision == "bf16":
         stack.enter_context(torch.autocast("cpu", dtype=torch.bfloat16))
     return stack
+
+
+def training_autocast(device: str) -> contextlib.AbstractContextManager:
+    """bf16 autocast for training where it pays (a GPU, or a CPU with native bf16); plain
+    fp32 elsewhere: on a CPU without it, emulated bf16 made a training step ~30x slower
+    (about 4 minutes instead of 8 s for 32 windows of 192 tokens on 2 AVX2 cores)."""
+    kind = device.split(":")[0]
+    if kind == "cuda" or (kind == "cpu" and cpu_has_bf16()):
+        return torch.autocast(kind, dtype=torch.bfloat16)
+    return contextlib.nullcontext()

@@ -24,6 +24,7 @@ from torch import nn
 
 from nlp.classifier import ClassifierConfig, build_model, collate, save_model, windows
 from nlp.labels import LABEL2ID, LABELS, RARE_LABELS
+from nlp.precision import training_autocast
 from training.config import parse_config, resolved, save_config
 from training.pack import length_batches, open_pack, unragged
 
@@ -98,7 +99,7 @@ def predict_logits(model, wins, special, device, batch_size=128) -> np.ndarray:
     if wins and isinstance(wins[0][0], list):
         out = np.zeros((len(wins), len(LABELS)), dtype=np.float32)
         order = sorted(range(len(wins)), key=lambda i: sum(map(len, wins[i])))
-        with torch.inference_mode(), torch.autocast(device.split(":")[0], dtype=torch.bfloat16):
+        with torch.inference_mode(), training_autocast(device):
             for s in range(0, len(order), max(1, batch_size // 4)):
                 idx = order[s : s + max(1, batch_size // 4)]
                 out[idx] = article_logits(model, [wins[i] for i in idx], special, device)
@@ -106,7 +107,7 @@ def predict_logits(model, wins, special, device, batch_size=128) -> np.ndarray:
         return out
     order = sorted(range(len(wins)), key=lambda i: len(wins[i]))
     out = np.zeros((len(wins), len(LABELS)), dtype=np.float32)
-    with torch.inference_mode(), torch.autocast(device.split(":")[0], dtype=torch.bfloat16):
+    with torch.inference_mode(), training_autocast(device):
         for s in range(0, len(order), batch_size):
             idx = order[s : s + batch_size]
             b = {k: v.to(device) for k, v in collate([wins[i] for i in idx], *special).items()}
@@ -198,7 +199,7 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
         total = 0.0
         for idx in batches:
             y = torch.tensor(train_y[idx], device=device)
-            with torch.autocast(device.split(":")[0], dtype=torch.bfloat16):
+            with training_autocast(device):
                 if attention:
                     logits = article_logits(model, [train_w[i] for i in idx], special, device)
                 else:
@@ -212,6 +213,10 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
             opt.zero_grad(set_to_none=True)
             total += loss.item()
             step += 1
+            if step % 20 == 0:
+                print(f"epoch {epoch + 1} step {step}/{cfg.epochs * len(batches)} "
+                      f"loss {total / (step - epoch * len(batches)):.4f} "
+                      f"{time.time() - t0:.0f} s", flush=True)  # fmt: skip
         dev_logits = predict_logits(model, dev_w, special, device)
         f1 = macro_f1(dev_y, dev_logits.argmax(1))
         row = {

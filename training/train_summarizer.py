@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from nlp.precision import training_autocast
 from nlp.seq2seq import BOS, EOS, PAD, build_seq2seq, save_model
 from nlp.summarizer import SummarizerConfig
 from training.config import parse_config, resolved, save_config
@@ -80,7 +81,7 @@ def evaluate(model, src, refs, dec_vocab, tokenizer_decode, special, device, n, 
     model.eval()
     preds = []
     bos, eos, pad = special
-    with torch.inference_mode(), torch.autocast(device.split(":")[0], dtype=torch.bfloat16):
+    with torch.inference_mode(), training_autocast(device):
         for s in range(0, n, batch):
             idx = list(range(s, min(n, s + batch)))
             w = max(len(src[i]) for i in idx) + 2
@@ -148,7 +149,7 @@ def train(cfg: TrainConfig, scfg: SummarizerConfig | None = None) -> dict:
                     cfg.lr * min(1.0, (state["step"] + 1) / cfg.warmup_steps) * max(0.02, 1 - frac)
                 )
             inputs, labels = _batch(src, tgt, idx, special, device)
-            with torch.autocast(device.split(":")[0], dtype=torch.bfloat16):
+            with training_autocast(device):
                 logits = model(**inputs).logits
             loss = loss_fn(logits.float().reshape(-1, logits.shape[-1]), labels.reshape(-1))
             loss.backward()
