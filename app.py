@@ -755,6 +755,21 @@ def tolerant_image(component: gr.Image) -> gr.Image:
     return component
 
 
+def card_outputs(tab: str) -> tuple[gr.HTML, gr.File, gr.File]:
+    """The article cards of a tab (with their buttons and the correction form's server
+    function) and its Excel and CSV downloads."""
+    cards = gr.HTML(
+        css_template=CARD_CSS,
+        js_on_load=CARD_JS,
+        server_functions=[feedback_from_card],
+        elem_id=f"{tab}-cards",
+    )
+    with gr.Row():
+        xlsx = gr.File(label="下载 Excel", interactive=False, elem_id=f"{tab}-xlsx")
+        csv_file = gr.File(label="下载 CSV", interactive=False, elem_id=f"{tab}-csv")
+    return cards, xlsx, csv_file
+
+
 with gr.Blocks(
     title="新闻文本分析",
     analytics_enabled=False,
@@ -793,15 +808,7 @@ with gr.Blocks(
                 if not has_seed:
                     gr.Markdown("（未找到示例版面 shared/seeds）")
         paste_status = gr.Markdown(elem_id="paste-status")
-        paste_cards = gr.HTML(
-            css_template=CARD_CSS,
-            js_on_load=CARD_JS,
-            server_functions=[feedback_from_card],
-            elem_id="paste-cards",
-        )
-        with gr.Row():
-            paste_xlsx = gr.File(label="下载 Excel", interactive=False, elem_id="paste-xlsx")
-            paste_csv = gr.File(label="下载 CSV", interactive=False, elem_id="paste-csv")
+        paste_cards, paste_xlsx, paste_csv = card_outputs("paste")
         with gr.Accordion("结果一览", open=False):
             paste_table = gr.Dataframe(headers=TABLE_HEADERS, interactive=False, wrap=True)
         with gr.Accordion("JSON 结果", open=False):
@@ -851,15 +858,7 @@ with gr.Blocks(
                 )
                 reanalyze_btn = gr.Button("分析修改后的文字", elem_id="reanalyze-btn")
         ocr_status = gr.Markdown(elem_id="ocr-status")
-        ocr_cards = gr.HTML(
-            css_template=CARD_CSS,
-            js_on_load=CARD_JS,
-            server_functions=[feedback_from_card],
-            elem_id="ocr-cards",
-        )
-        with gr.Row():
-            ocr_xlsx = gr.File(label="下载 Excel", interactive=False, elem_id="ocr-xlsx")
-            ocr_csv = gr.File(label="下载 CSV", interactive=False, elem_id="ocr-csv")
+        ocr_cards, ocr_xlsx, ocr_csv = card_outputs("ocr")
         with gr.Accordion("结果一览", open=False):
             ocr_table = gr.Dataframe(headers=TABLE_HEADERS, interactive=False, wrap=True)
         ocr_json = gr.JSON(visible=False)

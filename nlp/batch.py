@@ -116,6 +116,19 @@ class BatchStats:
     seconds: float = 0.0
     labels: Counter = field(default_factory=Counter)
 
+    def count(self, rows: list[dict], on_error: ErrorFn | None = None) -> None:
+        """Count one written record's rows (``on_error`` for each error row)."""
+        self.records += 1
+        for row in rows:
+            if row.get("error"):
+                self.errors += 1
+                if on_error is not None:
+                    on_error(row.get("source") or row["record_id"], row["error"])
+            else:
+                self.articles += 1
+                if row.get("label"):
+                    self.labels[row["label"]] += 1
+
     @property
     def articles_per_s(self) -> float:
         return self.articles / self.seconds if self.seconds > 0 else 0.0
@@ -263,16 +276,7 @@ def run_batch(
 
         def write(rows: list[dict]) -> None:
             out.write_record(rows)
-            stats.records += 1
-            for row in rows:
-                if row.get("error"):
-                    stats.errors += 1
-                    if on_error is not None:
-                        on_error(row.get("source") or row["record_id"], row["error"])
-                else:
-                    stats.articles += 1
-                    if row.get("label"):
-                        stats.labels[row["label"]] += 1
+            stats.count(rows, on_error)
             stats.seconds = time.perf_counter() - start
             if progress is not None:
                 progress(stats.records, total, stats)

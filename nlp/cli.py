@@ -282,19 +282,6 @@ def _add_evaluate_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--batch-size", type=int, default=128, metavar="N", help="texts per model call")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
-    p.add_argument(
-        "--ray",
-        nargs="?",
-        const="auto",
-        default=None,
-        metavar="ADDRESS",
-        help="run on a Ray cluster: auto (this machine's cluster, the default), HOST:PORT, or "
-        'local (a private one); needs pip install -e ".[cluster]"',
-    )
-    p.add_argument(
-        "--ray-workers", type=int, default=None, metavar="N",
-        help="Ray actors, each loading the models once (default: one per CPU of the cluster)",
-    )  # fmt: skip
     p.set_defaults(run=_run_evaluate)
 
 

@@ -93,21 +93,6 @@ class StageWorker:
         }
 
 
-def _write(out: OutputFile, rows: list[dict], stats: BatchStats, on_error: ErrorFn | None) -> None:
-    """Write one record's rows and count them as :func:`nlp.batch.run_batch` does."""
-    out.write_record(rows)
-    stats.records += 1
-    for r in rows:
-        if r.get("error"):
-            stats.errors += 1
-            if on_error is not None:
-                on_error(r.get("source") or r["record_id"], r["error"])
-        else:
-            stats.articles += 1
-            if r.get("label"):
-                stats.labels[r["label"]] += 1
-
-
 def _rows_in_order(ds):
     for row in ds.iter_rows():
         yield json.loads(row["rows"])
@@ -202,7 +187,8 @@ def run_batch_ray(
             )
             try:
                 for rows in _rows_in_order(ds):  # written as they come: a cut run resumes
-                    _write(out, rows, stats, on_error)
+                    out.write_record(rows)
+                    stats.count(rows, on_error)
                     stats.seconds = time.perf_counter() - start
                     if progress is not None:
                         progress(stats.records, total, stats)

@@ -185,21 +185,14 @@ class Summarizer:
         base_ids = [self.dec_vocab[i] for i in dec_ids if i > UNK]
         return self.tokenizer.decode(base_ids, skip_special_tokens=True).replace(" ", "").strip()
 
-    def headlines(
-        self,
-        texts: list[str],
-        num_beams: int | None = None,
-        max_chars: int | None = None,
-        max_source_tokens: int | None = None,
-        batch_size: int | None = None,
-    ) -> list[str]:
+    def headlines(self, texts: list[str], **decoding) -> list[str]:
         """The abstractive one-line summary of each text.
 
-        ``num_beams``, ``max_source_tokens`` (encoder window, at most the trained one) and
-        ``batch_size`` default to the interactive settings; see :meth:`for_batch`.
+        ``decoding``: ``num_beams``, ``max_chars``, ``max_source_tokens`` (encoder window, at
+        most the trained one) and ``batch_size``, by default the interactive settings; see
+        :meth:`for_batch`.
         """
-        return [text for text, _ in self._headlines(texts, num_beams, max_chars,
-                                                    max_source_tokens, batch_size)]  # fmt: skip
+        return [text for text, _ in self._headlines(texts, **decoding)]
 
     def _headlines(
         self,
