@@ -156,3 +156,31 @@ def test_stages_chain(fixtures):
     s = Summarizer(tmp / "m")
     assert s.cfg.free_pieces == 1500 and len(s.dec_vocab) == len(written["dec_vocab"])
     assert isinstance(s.headlines(["水利局召开防汛工作会议，部署水库安全度汛。"])[0], str)
+
+
+def test_the_low_confidence_threshold_flags_at_most_the_share_asked_for():
+    import numpy as np
+
+    from training.confidence import choose, flag_table
+
+    confidence = np.array([0.4, 0.55, 0.62, 0.7, 0.8, 0.9, 0.96, 0.97, 0.98, 0.99])
+    correct = np.array([False, False, True, False, True, True, True, True, True, True])
+    table = flag_table(confidence, correct)
+    row = {r["threshold"]: r for r in table}
+    assert row[0.6]["flagged_share"] == 0.2 and row[0.6]["acc_flagged"] == 0.0
+    assert row[0.75]["errors_caught"] == 3 and row[0.75]["errors"] == 3
+    assert choose(table, 0.3)["threshold"] == 0.7  # 0.75 would flag 40 %
+    assert choose(table, 0.0)["threshold"] == 0.5
+
+
+def test_the_secondary_threshold_is_scored_against_read_second_domains():
+    import numpy as np
+
+    from training.secondary import best_threshold, threshold_table
+
+    probs = np.array([[0.1, 0.3, 0.5, 0.0, 0.0, 0.1], [0.0, 0.1, 0.8, 0.0, 0.0, 0.1]])
+    table = threshold_table(probs, ["water_management"] * 2, ["civil_affairs", ""])
+    row = {r["threshold"]: r for r in table}
+    assert row[0.1]["shown"] == 2 and row[0.1]["right"] == 1
+    assert row[0.3]["shown"] == 1 and row[0.3]["f1"] == 1.0
+    assert best_threshold(table)["threshold"] == 0.3
