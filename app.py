@@ -579,7 +579,7 @@ def run_batch_file(path: str | None, segment: bool = True, progress=gr.Progress(
         of = f" / {total}" if total else ""
         progress(
             (done, total),
-            desc=f"已完成 {stats.articles} 篇文章（{done}{of} 条记录）",
+            desc=f"已分析 {stats.articles} 篇文章（{done}{of} 条记录）",
             unit="条记录",
         )
 

@@ -289,8 +289,10 @@ def lead_headline(text: str, max_chars: int = 30, min_chars: int = 8) -> str:
     out = _shorten_clause(pieces[0], max_chars)
     if len(out) < 12 and len(pieces) > 1 and len(out) + 1 + len(pieces[1]) <= max_chars:
         out = f"{out}，{pieces[1]}"
-    if len(out) < min_chars and len(sentences) > 1:
-        more = sentences[1].rstrip("。！？!?")
-        if len(out) + 1 + len(more) <= max_chars:
-            out = f"{out}，{more}"
+    more = pieces[2:] + [s.rstrip("。！？!?") for s in sentences[1:3]]
+    while len(out) < min_chars and more:  # too short for a headline: the next clauses
+        piece = more.pop(0)
+        if len(out) + 1 + len(piece) > max_chars:
+            break
+        out = f"{out}，{piece}" if out else piece
     return out.strip("，,；;：: ") or _cut_words("".join(sentences[0].split()), max_chars)

@@ -313,24 +313,17 @@ class Summarizer:
 
 
 def passes_checks(summary: str, source: str) -> bool:
-    """Whether a generated summary may be shown: every name and number occurs in the source,
-    its scope words agree with the source, no piece is repeated, no dateline or byline, and
-    at least 8 characters (the defect checks of :mod:`nlp.evaluation.defects`)."""
-    from nlp.evaluation.defects import (
-        MIN_CHARS,
-        dateline_or_byline,
-        repeated_piece,
-        scope_mismatch,
-    )
+    """Whether a generated summary may be shown: no defect of
+    :func:`nlp.evaluation.defects.summary_defects` (every name and number occurs in the
+    source, scope words agree with it, no repeated piece, not empty, 8–30 characters, no
+    dateline or byline) and every number and name in the source by
+    :func:`nlp.evaluation.entities.faithfulness` too: the checks the evaluation counts."""
+    from nlp.evaluation.defects import summary_defects
     from nlp.evaluation.entities import faithfulness
 
-    return (
-        len(summary) >= MIN_CHARS
-        and faithfulness(summary, source)["share"] in (None, 1.0)
-        and not scope_mismatch(summary, source)
-        and not repeated_piece(summary)
-        and not dateline_or_byline(summary)
-    )
+    if any(summary_defects(summary, source).values()):
+        return False
+    return faithfulness(summary, source)["share"] in (None, 1.0)
 
 
 @dataclass

@@ -332,7 +332,7 @@ def test_batch_progress_counts_finished_articles(app, tmp_path):
     counted = [(v, d) for v, d in progress.calls if isinstance(v, tuple)]
     assert counted, progress.calls
     for (done, total), desc in counted:  # one article per record: both counts agree
-        assert total == 20 and desc == f"已完成 {done} 篇文章（{done} / 20 条记录）", desc
+        assert total == 20 and desc == f"已分析 {done} 篇文章（{done} / 20 条记录）", desc
     assert counted[-1][0] == (20, 20)
 
 
