@@ -252,6 +252,7 @@ class Summarizer:
         the lead's compression (:func:`nlp.extractive.lead_headline`, ``fallback`` True).
         Without ``check_faithful``: the best finished beam, else the first cut back to a
         clause. Never empty for a non-empty source."""
+        from nlp.evaluation.defects import MAX_CHARS
         from nlp.evaluation.entities import repeated_ngram
         from nlp.extractive import lead_headline
 
@@ -268,9 +269,9 @@ class Summarizer:
             for text in finished:
                 if passes_checks(text, source):
                     return text, False
-            return lead_headline(source, limit), True
+            return lead_headline(source, min(limit, MAX_CHARS)), True
         text = finished[0] if finished else next((t for t in unfinished if t), "")
-        return (text, False) if text else (lead_headline(source, limit), True)
+        return (text, False) if text else (lead_headline(source, min(limit, MAX_CHARS)), True)
 
     def summarize(
         self, texts: list[str], k_sentences: int = 3, k_keywords: int = 8, **decoding
