@@ -28,6 +28,7 @@ from scipy.special import log_softmax
 from torch import nn
 
 from nlp import paths
+from nlp.config import artifact_version
 from nlp.labels import ID2LABEL, LABELS, secondary_label
 from nlp.lora import add_lora, load_into, load_small, merge_lora, save_small
 from nlp.precision import (
@@ -38,6 +39,7 @@ from nlp.precision import (
 )
 from nlp.priority import PriorityLock
 from nlp.types import Classification
+from nlp.windows import collate, tokenize, windows  # noqa: F401 - re-exported
 
 ARTIFACT = "classifier"
 LEXICAL = "lexical.npz"  # the char TF-IDF model blended in when ``lexical_weight`` > 0
@@ -100,47 +102,6 @@ class ClassifierConfig:
         if len(self.class_bias) != len(self.labels):
             raise ValueError(f"class_bias needs {len(self.labels)} values, got {self.class_bias!r}")
         self.class_bias = tuple(self.class_bias)
-
-
-def windows(ids: list[int], cfg: ClassifierConfig, strategy: str | None = None) -> list[list[int]]:
-    """Content token ids (no specials) → the windows the model reads (no specials).
-
-    Example:
-        >>> cfg = ClassifierConfig(max_length=6, head_tokens=2, max_chunks=3)
-        >>> ids = list(range(20))
-        >>> windows(ids, cfg), windows(ids, cfg, "chunks")
-        ([[0, 1, 18, 19]], [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]])
-        >>> windows(ids, cfg, "attention")  # first, middle and last of five windows
-        [[0, 1, 2, 3], [8, 9, 10, 11], [16, 17, 18, 19]]
-    """
-    room = cfg.max_length - 2
-    if len(ids) <= room:
-        return [ids]
-    strategy = strategy or cfg.long_strategy
-    if strategy == "head_tail":
-        return [ids[: cfg.head_tokens] + ids[len(ids) - (room - cfg.head_tokens) :]]
-    parts = [ids[i : i + room] for i in range(0, len(ids), room)]
-    if strategy == "chunks" or len(parts) <= cfg.max_chunks:
-        return parts[: cfg.max_chunks]
-    pick = sorted({int(round(x)) for x in np.linspace(0, len(parts) - 1, cfg.max_chunks)})
-    return [parts[k] for k in pick]
-
-
-def tokenize(tokenizer, texts: list[str]) -> list[list[int]]:
-    """Content token ids of each text, without specials and without truncation."""
-    return tokenizer(list(texts), add_special_tokens=False)["input_ids"]
-
-
-def collate(batch: list[list[int]], bos: int, eos: int, pad: int) -> dict[str, torch.Tensor]:
-    """Pad windows into ``input_ids`` / ``attention_mask`` tensors, adding ``<s>`` ``</s>``."""
-    width = max(len(w) for w in batch) + 2
-    ids = torch.full((len(batch), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(batch), width), dtype=torch.long)
-    for i, w in enumerate(batch):
-        row = [bos, *w, eos]
-        ids[i, : len(row)] = torch.tensor(row)
-        mask[i, : len(row)] = 1
-    return {"input_ids": ids, "attention_mask": mask}
 
 
 class DomainModel(nn.Module):
@@ -226,17 +187,6 @@ def load_config(model_dir: str | Path | None = None, with_meta: bool = False):
         model_dir, ARTIFACT, ClassifierConfig, ("config", "id2label", "weight_files")
     )
     return (cfg, meta) if with_meta else cfg
-
-
-def artifact_version(model_dir: str | Path, files: list[str]) -> str:
-    """A model's version: the folder name and the first 12 hex digits of the SHA-256 of its
-    files (config and weights), so a retrained model never shares one."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for name in files:
-        digest.update((Path(model_dir) / name).read_bytes())
-    return f"{Path(model_dir).name}-{digest.hexdigest()[:12]}"
 
 
 class DomainClassifier:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -129,3 +129,14 @@ def load_model_config(model_dir, artifact: str, cls: type[T], required_keys: tup
     for key in required_keys:
         required(meta, key, str(source))
     return config_from_dict(cls, meta["config"], str(source)), meta
+
+
+def artifact_version(model_dir: str | Path, files: list[str]) -> str:
+    """A model's version: the folder name and the first 12 hex digits of the SHA-256 of its
+    files (config and weights), so a retrained model never shares one."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update((Path(model_dir) / name).read_bytes())
+    return f"{Path(model_dir).name}-{digest.hexdigest()[:12]}"

@@ -321,7 +321,8 @@ def test_down_continuation_marker_is_stripped_and_noted():
 def test_articles_serialise_to_the_cli_contract(seed_text):
     art = segment_page(seed_text, source="p.txt")[0]
     assert isinstance(art, Article)
-    assert set(art.to_dict()) == {"source", "index", "title", "byline", "body", "captions"}
+    assert set(art.to_dict()) == {"source", "index", "title", "byline", "body", "captions",
+                                   "original_title", "original_body"}  # fmt: skip
 
 
 def test_config_checks_values():
