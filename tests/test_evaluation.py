@@ -258,7 +258,7 @@ def test_split_and_sample_are_fixed_by_the_id_not_the_order():
     assert len(sample(items, 0)) == 50
 
 
-def test_seed_page_set_has_the_gold_headlines():
+def test_seed_page_set_has_the_gold_headlines(seed_path):
     from nlp.evaluation.summary_sets import seed_page_set
 
     items = seed_page_set()
