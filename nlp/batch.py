@@ -165,6 +165,21 @@ def relative_source(source: str, root: str | Path) -> str:
     return source[len(folder) :] if source.startswith(folder) else source
 
 
+def todo_records(
+    config: BatchConfig, done: set[str], stats: BatchStats
+) -> Iterator[tuple[str, Record]]:
+    """The records of ``config.inputs`` still to do, each with its id unique in the run, and
+    its source relative to ``config.source_root``; records found in ``done`` are counted as
+    ``stats.skipped``."""
+    for rid, record in unique_ids(iter_records(config.inputs)):
+        if rid in done:
+            stats.skipped += 1
+            continue
+        if config.source_root is not None:
+            record.source = relative_source(record.source, config.source_root)
+        yield rid, record
+
+
 def count_todo(inputs: Sequence[str | Path], done: set[str]) -> int:
     """Records of ``inputs`` that are not in ``done`` (the total of a progress bar)."""
     return sum(1 for rid, _ in unique_ids(iter_records(inputs)) if rid not in done)
@@ -288,12 +303,7 @@ def run_batch(
                     write(rows)
             pending, n_pending = [], 0
 
-        for rid, record in unique_ids(iter_records(config.inputs)):
-            if rid in out.done:
-                stats.skipped += 1
-                continue
-            if config.source_root is not None:
-                record.source = relative_source(record.source, config.source_root)
+        for rid, record in todo_records(config, out.done, stats):
             error, articles = prepare_record(stage, record)
             if record.warning and not error and on_warning is not None:
                 on_warning(record.source, record.warning)

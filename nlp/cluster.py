@@ -31,10 +31,9 @@ from nlp.batch import (
     ErrorFn,
     ProgressFn,
     records_rows,
-    relative_source,
-    unique_ids,
+    todo_records,
 )
-from nlp.io import Record, iter_records
+from nlp.io import Record
 from nlp.output import OutputFile, check_output_path
 from nlp.stages import STAGES
 
@@ -87,10 +86,7 @@ class StageWorker:
             for rid, rec in zip(batch["rid"], batch["record"], strict=True)
         ]
         rows = records_rows(self.stage, items, self.config.batch_size)
-        return {
-            "rid": [rid for rid, _ in items],
-            "rows": [json.dumps(r, ensure_ascii=False) for r in rows],
-        }
+        return {"rows": [json.dumps(r, ensure_ascii=False) for r in rows]}
 
 
 def _rows_in_order(ds):
@@ -98,7 +94,7 @@ def _rows_in_order(ds):
         yield json.loads(row["rows"])
 
 
-def _first_line(exc: BaseException) -> str:
+def _last_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[-1] if text else type(exc).__name__
 
@@ -150,12 +146,7 @@ def run_batch_ray(
     stats = BatchStats()
     with OutputFile(config.output, config.format, stage.fields, config.resume) as out:
         items = []
-        for rid, record in unique_ids(iter_records(config.inputs)):
-            if rid in out.done:
-                stats.skipped += 1
-                continue
-            if config.source_root is not None:
-                record.source = relative_source(record.source, config.source_root)
+        for rid, record in todo_records(config, out.done, stats):
             if record.warning and not record.error and on_warning is not None:
                 on_warning(record.source, record.warning)
             items.append({"rid": rid, "record": json.dumps(asdict(record), ensure_ascii=False)})
@@ -193,6 +184,6 @@ def run_batch_ray(
                     if progress is not None:
                         progress(stats.records, total, stats)
             except ray.exceptions.RayError as exc:
-                raise RuntimeError(f"the Ray run failed: {_first_line(exc)}") from exc
+                raise RuntimeError(f"the Ray run failed: {_last_line(exc)}") from exc
     stats.seconds = time.perf_counter() - start
     return stats

@@ -217,8 +217,8 @@ _CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,；;：:])")
 def _strip_lead_noise(text: str) -> str:
     while True:
         new = _LEAD_NOISE_RE.sub("", text, count=1).lstrip()
-        if new == text or not new:
-            return text if not new else new
+        if not new or new == text:  # nothing more to strip, or nothing would be left
+            return text
         text = new
 
 

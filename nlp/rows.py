@@ -96,8 +96,7 @@ def encode_xlsx(rows: Sequence[dict], fields: Sequence[str], sheet: str = "åˆ†æž
         cell.font = Font(bold=True)
     for row in rows:
         values = []
-        for name in columns:
-            value = to_csv_row(row, [name])[name]
+        for value in to_csv_row(row, columns).values():
             if isinstance(value, str):
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)
                 if len(value) > XLSX_CELL_LIMIT:

@@ -100,8 +100,8 @@ class _OneArticleStage(Stage):
 class ClassifyStage(_OneArticleStage):
     name = "classify"
     fields = ("record_id", "id", "n_articles", "label", "label_name", "confidence",
-              "low_confidence", "scores", "evidence", "tokens_read", "tokens_total", "secondary", "secondary_score", "warning",
-              "source", "error")  # fmt: skip
+              "low_confidence", "scores", "evidence", "tokens_read", "tokens_total",
+              "secondary", "secondary_score", "warning", "source", "error")  # fmt: skip
 
     def load(self, classifier=None, summarizer=None) -> None:
         self.classifier = classifier or default_classifier()

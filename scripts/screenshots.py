@@ -88,10 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                 page.locator("#paste-status").scroll_into_view_if_needed()
                 shot(page, args.out / f"paste_{scheme}.jpg")
 
-                page.get_by_role("tab", name="批量处理").click()
-                page.locator("#batch-file input[type=file]").set_input_files(str(inputs["batch"]))
-                page.wait_for_timeout(1500)
-                page.locator("#batch-btn").click()
+                run_tab(page, "批量处理", "batch-file", inputs["batch"], "batch-btn")
                 page.locator("#batch-status").get_by_text("完成").wait_for(timeout=180_000)
                 page.wait_for_timeout(1000)
                 shot(page, args.out / f"batch_{scheme}.jpg")
@@ -103,10 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                 page.locator("#ocr-status").get_by_text("共找到").wait_for(timeout=240_000)
                 shot(page, args.out / f"image_{scheme}.jpg")
 
-                page.get_by_role("tab", name="模型评估").click()
-                page.locator("#eval-file input[type=file]").set_input_files(str(inputs["labelled"]))
-                page.wait_for_timeout(1500)
-                page.locator("#eval-btn").click()
+                run_tab(page, "模型评估", "eval-file", inputs["labelled"], "eval-btn")
                 page.locator("#eval-status").get_by_text("宏平均").wait_for(timeout=240_000)
                 page.locator("#eval-rel img").first.wait_for(timeout=30_000)
                 shot(page, args.out / f"evaluate_{scheme}.jpg")
@@ -115,6 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     for path in sorted(args.out.glob("*.jpg")):
         print(f"{path}  {path.stat().st_size // 1024} KB")
     return 0
+
+
+def run_tab(page, tab: str, file_id: str, path: Path, button_id: str) -> None:
+    """Open ``tab``, upload ``path`` to its file component and press its button."""
+    page.get_by_role("tab", name=tab).click()
+    page.locator(f"#{file_id} input[type=file]").set_input_files(str(path))
+    page.wait_for_timeout(1500)
+    page.locator(f"#{button_id}").click()
 
 
 def shot(page, path: Path) -> None:

@@ -129,9 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     items = load_items()
     texts = [item_text(items[r["id"]]) for r in rows]
     model = DomainClassifier(args.model_dir)
-    probs = np.concatenate(
-        [predict_proba(model, texts[i : i + 32]) for i in range(0, len(texts), 32)]
-    )
+    probs = predict_proba(model, texts)  # the model batches its windows itself
     primary = [LABELS[int(p.argmax())] for p in probs]
     table = threshold_table(probs, primary, [r["secondary"] for r in rows])
     print(f"{len(rows)} dev items read twice with agreeing second domains "
