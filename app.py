@@ -24,6 +24,7 @@ import atexit
 import html
 import logging
 import os
+import threading
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -939,13 +940,23 @@ with gr.Blocks(
 demo.queue(max_size=256, default_concurrency_limit=1)
 
 
-def main() -> None:
-    """Load the models, then serve on ``HOST``:``PORT`` (default 127.0.0.1:7860)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+def _warm_up() -> None:
     try:
         pipeline.warm_up()
-    except Exception:  # noqa: BLE001 - the app still starts; requests report the error
+    except Exception:  # noqa: BLE001 - the app still serves; requests report the error
         log.exception("model warm-up failed; requests will retry loading")
+    else:
+        log.info("models loaded and warmed up")
+
+
+def main() -> None:
+    """Serve on ``HOST``:``PORT`` (default 127.0.0.1:7860) while the models load.
+
+    The page is up in seconds; the models load in a background thread meanwhile, and a paste
+    sent before they are ready waits for them (the model cache's lock), so it costs the
+    first paste nothing it would not have cost at start-up."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
     atexit.register(runs.clean_own_runs)
     demo.launch(
         server_name=os.environ.get("HOST", "127.0.0.1"),

@@ -31,7 +31,9 @@ from nlp import paths
 from nlp.config import artifact_version
 from nlp.labels import ID2LABEL, LABELS, secondary_label
 from nlp.lora import add_lora, load_into, load_small, merge_lora, save_small
+from nlp.onnx_runtime import ONNX_PRECISIONS, onnx_model
 from nlp.precision import (
+    PRECISIONS,
     apply_precision,
     check_precision,
     inference_context,
@@ -46,6 +48,8 @@ LEXICAL = "lexical.npz"  # the char TF-IDF model blended in when ``lexical_weigh
 
 
 STRATEGIES = ("head_tail", "chunks", "attention")
+# torch (nlp.precision) or ONNX Runtime (nlp.onnx_runtime, the torch model exported once)
+CLASSIFIER_PRECISIONS = (*PRECISIONS, *ONNX_PRECISIONS)
 
 
 @dataclass
@@ -78,7 +82,8 @@ class ClassifierConfig:
         metadata={"help": "weight of the char TF-IDF model (lexical.npz) in the log-linear blend"},
     )
     precision: str = field(
-        default="bf16", metadata={"help": "shipped inference: one of nlp.precision.PRECISIONS"}
+        default="bf16",
+        metadata={"help": "shipped inference: one of CLASSIFIER_PRECISIONS (torch or ONNX)"},
     )
     labels: tuple[str, ...] = LABELS
 
@@ -95,7 +100,7 @@ class ClassifierConfig:
             raise ValueError(f"temperature must be positive, got {self.temperature!r}")
         if not 0.0 <= self.lexical_weight < 1.0:
             raise ValueError(f"lexical_weight must be in [0, 1), got {self.lexical_weight!r}")
-        check_precision(self.precision)
+        check_precision(self.precision, CLASSIFIER_PRECISIONS)
         if tuple(self.labels) != LABELS:
             raise ValueError(f"model labels {self.labels!r} differ from nlp.labels {LABELS!r}")
         self.labels = tuple(self.labels)
@@ -194,9 +199,12 @@ class DomainClassifier:
 
     Args:
         model_dir: directory with ``classifier.json`` and its weight files.
-        precision: one of :data:`nlp.precision.PRECISIONS` (``fp32``, ``bf16`` autocast,
-            ``bf16_weights``, ``int8``); default: the shipped setting in the model's config.
-        base: an already loaded base ``BertModel`` to adapt (a fresh copy is made).
+        precision: one of :data:`CLASSIFIER_PRECISIONS`: torch's ``fp32``, ``bf16``
+            autocast, ``bf16_weights``, ``int8`` (:mod:`nlp.precision`), or ONNX Runtime's
+            ``onnx_fp32``, ``onnx_int8`` (:mod:`nlp.onnx_runtime`; torch fp32 when that is not
+            available here); default: the shipped setting in the model's config.
+        base: an already loaded base ``BertModel`` to adapt (a copy is made that shares its word
+            embeddings, see :func:`nlp.encoder.task_copy`).
         lexical_weight: override the config's blend weight (``0``: the encoder alone).
     """
 
@@ -208,9 +216,7 @@ class DomainClassifier:
         batch_size: int = 32,
         lexical_weight: float | None = None,
     ):
-        import copy
-
-        from nlp.encoder import load_base, load_tokenizer
+        from nlp.encoder import load_inference_base, load_tokenizer, task_copy
 
         model_dir = Path(model_dir) if model_dir is not None else paths.model_dir(ARTIFACT)
         self.cfg, meta = load_config(model_dir, with_meta=True)
@@ -226,14 +232,23 @@ class DomainClassifier:
             self.lexical = LexicalModel.load(Path(model_dir) / LEXICAL)
         self.meta = meta
         self.version = artifact_version(model_dir, [f"{ARTIFACT}.json", *meta["weight_files"]])
-        precision = precision or runtime_precision(self.cfg.precision)
+        precision = check_precision(
+            precision or runtime_precision(self.cfg.precision, CLASSIFIER_PRECISIONS),
+            CLASSIFIER_PRECISIONS,
+        )
         self.tokenizer = load_tokenizer()
-        encoder = copy.deepcopy(base if base is not None else load_base()[0])
+        encoder = task_copy(base if base is not None else load_inference_base())
         model = build_model(encoder, self.cfg)
         load_into(model, state)
         merge_lora(model)
         model.eval()
-        self.model = apply_precision(model, precision)
+        if precision in ONNX_PRECISIONS:
+            onnx = onnx_model(model, ARTIFACT, self.version, precision)
+            if onnx is None:
+                precision = "fp32"  # torch, the fallback
+            else:
+                model = onnx
+        self.model = model if precision in ONNX_PRECISIONS else apply_precision(model, precision)
         self.precision = precision
         self.batch_size = batch_size
         self._lock = PriorityLock()  # pastes go before batch calls
@@ -272,6 +287,8 @@ class DomainClassifier:
 
     def _attention_logits(self, wins, owners, order, n: int) -> np.ndarray:
         """Every window encoded (batched by length), then combined per text."""
+        if self.precision in ONNX_PRECISIONS:
+            raise ValueError("the attention strategy runs on torch: load a torch precision")
         vecs = None
         with self._lock, inference_context(self.precision), torch.inference_mode():
             for s in range(0, len(order), self.batch_size):

@@ -64,12 +64,14 @@ def runtime_precision(shipped: str, allowed: tuple[str, ...] = PRECISIONS) -> st
 
 
 def apply_precision(model: nn.Module, precision: str) -> nn.Module:
-    """``model`` ready for inference at ``precision`` (may be a new module for ``int8``)."""
+    """``model`` ready for inference at ``precision`` (converted in place)."""
     check_precision(precision)
     if precision == "bf16_weights":
         return model.to(torch.bfloat16)
     if precision == "int8":
-        return torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+        return torch.ao.quantization.quantize_dynamic(
+            model, {nn.Linear}, dtype=torch.qint8, inplace=True
+        )
     return model
 
 

@@ -17,7 +17,6 @@ Example::
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,7 +132,8 @@ class Summarizer:
 
     Args:
         model_dir: directory with ``summarizer.json`` and its weight files.
-        base: an already loaded base ``BertModel`` (a copy is adapted).
+        base: an already loaded base ``BertModel`` (a copy sharing its word embeddings is
+            adapted, see :func:`nlp.encoder.task_copy`).
         precision: ``"fp32"``, ``"bf16"`` (autocast) or ``"bf16_weights"``; default: the
             config's (``bf16_weights``).
         batch_size: articles per ``generate`` call.
@@ -146,14 +146,14 @@ class Summarizer:
         precision: str | None = None,
         batch_size: int = 16,
     ):
-        from nlp.encoder import load_base, load_tokenizer
+        from nlp.encoder import load_inference_base, load_tokenizer, task_copy
 
         model_dir = Path(model_dir) if model_dir is not None else paths.model_dir(ARTIFACT)
         self.cfg, meta = load_config(model_dir, with_meta=True)
         state, _ = load_small(model_dir, ARTIFACT)
         self.dec_vocab = meta["dec_vocab"]
         self.tokenizer = load_tokenizer()
-        encoder = copy.deepcopy(base if base is not None else load_base()[0])
+        encoder = task_copy(base if base is not None else load_inference_base())
         model = build_seq2seq(encoder, self.cfg, self.dec_vocab, train=False)
         load_into(model, state)
         model.decoder.tie_weights()

@@ -34,9 +34,17 @@ class AppProcess:
         fake: serve the test-double models (``NEWSDESK_FAKE_MODELS=1``) instead of the real ones.
         timeout: seconds to wait for the first HTTP 200 (real models load before serving).
         env: extra environment for the child.
+        root: the checkout whose ``app.py`` runs (default this one; a benchmark's baseline
+            runs another commit's worktree).
     """
 
-    def __init__(self, fake: bool, timeout: float = 300.0, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        fake: bool,
+        timeout: float = 300.0,
+        env: dict[str, str] | None = None,
+        root: Path = ROOT,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"newsdesk-app-{self.port}.log"
@@ -53,14 +61,16 @@ class AppProcess:
             child_env.pop(FAKE_MODELS_ENV, None)
         with self.log.open("w") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, str(ROOT / "app.py")],
-                cwd=ROOT,
+                [sys.executable, str(Path(root) / "app.py")],
+                cwd=root,
                 env=child_env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
+        self.started = time.monotonic()
         try:
             self._wait(timeout)
+            self.ready_s = time.monotonic() - self.started  # until the page was served
         except BaseException:
             self.stop()
             raise

@@ -50,3 +50,80 @@ def test_cache_is_reused():
     first = encoder.base_dir()
     assert (first / "done.json").exists()
     assert encoder.base_dir() == first
+
+
+def test_inference_base_is_the_base_with_a_bfloat16_word_table():
+    import torch
+
+    ref, _ = encoder.load_base()
+    base = encoder.load_inference_base()
+    assert base.embeddings.word_embeddings.weight.dtype == torch.bfloat16
+    assert (
+        base.embeddings.word_embeddings.weight.shape == ref.embeddings.word_embeddings.weight.shape
+    )
+    layers = {k: v for k, v in ref.state_dict().items() if "word_embeddings" not in k}
+    ours = base.state_dict()
+    assert all(torch.equal(v, ours[k]) for k, v in layers.items())
+    assert not [k for k in ours if k not in ref.state_dict()]
+    tok = encoder.load_tokenizer()
+    enc = tok(TEXTS, padding=False)
+    with torch.inference_mode():
+        for ids in enc["input_ids"]:
+            x = torch.tensor([ids])
+            a, b = ref(input_ids=x).last_hidden_state, base(input_ids=x).last_hidden_state
+            assert b.dtype == torch.float32
+            assert (a - b).abs().max().item() < 0.02
+
+
+def test_task_copies_share_one_word_table_and_nothing_else():
+    import torch
+
+    base = encoder.load_inference_base()
+    one, two = encoder.task_copy(base), encoder.task_copy(base)
+    table = base.embeddings.word_embeddings
+    assert one.embeddings.word_embeddings is table and two.embeddings.word_embeddings is table
+    q1 = one.encoder.layer[0].attention.self.query.weight
+    q2 = two.encoder.layer[0].attention.self.query.weight
+    assert (
+        q1.data_ptr()
+        != q2.data_ptr()
+        != base.encoder.layer[0].attention.self.query.weight.data_ptr()
+    )
+    with torch.no_grad():
+        q1.add_(1.0)  # a task's adapters merged into its own layers leave the others alone
+    assert torch.equal(q2, base.encoder.layer[0].attention.self.query.weight)
+    # A float32 base given by a caller is left as it is; its copies share one compact table.
+    ref, _ = encoder.load_base()
+    a, b = encoder.task_copy(ref), encoder.task_copy(ref)
+    assert ref.embeddings.word_embeddings.weight.dtype == torch.float32
+    assert a.embeddings.word_embeddings is b.embeddings.word_embeddings
+    assert a.embeddings.word_embeddings.weight.dtype == torch.bfloat16
+
+
+def test_tokenizer_reads_like_autotokenizer():
+    from transformers import AutoTokenizer
+
+    d = encoder.base_dir()
+    ours, theirs = encoder.read_tokenizer(d), AutoTokenizer.from_pretrained(d)
+    for text in [*TEXTS, "", "  \u3000全角ＡＢＣ　 ①② <s>x</s>"]:
+        assert ours(text)["input_ids"] == theirs(text)["input_ids"], text
+        ids = theirs(text)["input_ids"]
+        assert ours.decode(ids, skip_special_tokens=True) == theirs.decode(
+            ids, skip_special_tokens=True
+        )
+    for name in ("bos", "eos", "pad", "unk", "cls", "sep", "mask"):
+        assert getattr(ours, f"{name}_token_id") == getattr(theirs, f"{name}_token_id"), name
+    assert len(ours) == len(theirs) and ours.model_max_length == theirs.model_max_length
+
+
+def test_the_shared_tokenizer_gives_the_same_ids_from_many_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nlp.windows import tokenize
+
+    tok = encoder.load_tokenizer()
+    assert encoder.load_tokenizer() is tok
+    want = tokenize(tok, TEXTS)
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda _: tokenize(tok, TEXTS), range(64)))
+    assert all(g == want for g in got)
