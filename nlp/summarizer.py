@@ -44,6 +44,7 @@ from nlp.seq2seq import (  # noqa: F401 - re-exported for training and tests
     trim_to_clause,
 )
 from nlp.types import Summary
+from nlp.windows import padded_width
 
 ARTIFACT = "summarizer"
 SUMMARIZER_PRECISIONS = ("fp32", "bf16", "bf16_weights")
@@ -213,7 +214,7 @@ class Summarizer:
         with self._lock, inference_context(self.precision):
             for s in range(0, len(order), size):
                 idx = order[s : s + size]
-                width = max(len(src[i]) for i in idx)
+                width = padded_width(max(len(src[i]) for i in idx))  # see nlp.windows
                 ids = torch.full((len(idx), width), pad, dtype=torch.long)
                 for r, i in enumerate(idx):
                     ids[r, : len(src[i])] = torch.tensor(src[i])

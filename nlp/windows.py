@@ -41,9 +41,27 @@ def tokenize(tokenizer, texts: list[str]) -> list[list[int]]:
     return tokenizer(list(texts), add_special_tokens=False)["input_ids"]
 
 
+# Batches are padded to a multiple of this many tokens. oneDNN (torch's CPU matrix library)
+# builds and caches a kernel per input shape: with exact widths every new length is a new
+# kernel, and a process serving pastes grew by ~100 MB per 150 classifier calls (bf16, to
+# 1,024 cached kernels); bucketed, it stays flat and runs ~10 % faster from cache hits.
+PAD_MULTIPLE = 32
+
+
+def padded_width(n: int, multiple: int = PAD_MULTIPLE) -> int:
+    """``n`` rounded up to a multiple of ``multiple``.
+
+    Example:
+        >>> padded_width(1), padded_width(32), padded_width(33)
+        (32, 32, 64)
+    """
+    return -(-n // multiple) * multiple
+
+
 def collate(batch: list[list[int]], bos: int, eos: int, pad: int) -> dict[str, torch.Tensor]:
-    """Pad windows into ``input_ids`` / ``attention_mask`` tensors, adding ``<s>`` ``</s>``."""
-    width = max(len(w) for w in batch) + 2
+    """Pad windows into ``input_ids`` / ``attention_mask`` tensors, adding ``<s>`` ``</s>``;
+    the width is bucketed (:data:`PAD_MULTIPLE`), the mask covers the tokens only."""
+    width = padded_width(max(len(w) for w in batch) + 2)
     ids = torch.full((len(batch), width), pad, dtype=torch.long)
     mask = torch.zeros((len(batch), width), dtype=torch.long)
     for i, w in enumerate(batch):

@@ -48,8 +48,22 @@ def test_head_tail_and_chunk_windows():
 
 def test_collate_adds_specials_and_pads():
     b = collate([[5, 6, 7], [8]], bos=0, eos=2, pad=1)
-    assert b["input_ids"].tolist() == [[0, 5, 6, 7, 2], [0, 8, 2, 1, 1]]
-    assert b["attention_mask"].tolist() == [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]
+    pad = [1] * 27  # the width is bucketed to 32 tokens
+    assert b["input_ids"].tolist() == [[0, 5, 6, 7, 2, *pad], [0, 8, 2, 1, 1, *pad]]
+    assert b["attention_mask"].tolist() == [[1] * 5 + [0] * 27, [1] * 3 + [0] * 29]
+    assert collate([list(range(31))], 0, 2, 1)["input_ids"].shape == (1, 64)
+
+
+def test_bucketed_padding_leaves_the_logits_as_they_were():
+    model = DomainModel(tiny_bert(), 6, dropout=0.0).eval()
+    wins = [[5, 6, 7], [8, 9, 10, 11]]
+    exact = {
+        "input_ids": torch.tensor([[0, 5, 6, 7, 2, 1], [0, 8, 9, 10, 11, 2]]),
+        "attention_mask": torch.tensor([[1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1]]),
+    }
+    with torch.inference_mode():
+        a, b = model(**exact), model(**collate(wins, 0, 2, 1))
+    assert torch.allclose(a, b, atol=1e-5)
 
 
 @pytest.mark.parametrize(
