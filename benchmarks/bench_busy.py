@@ -1,9 +1,11 @@
 """A busy neighbour: in-process ``analyze(seed page)`` seconds with 0 and with 1 CPU-bound
-neighbour process, per torch thread setting, in one run.
+neighbour process, per torch thread setting (fixed at N, or adaptive: :mod:`nlp.cpu`, the
+shipped behaviour), in one run.
 
 The neighbour is a child Python spinning on one core (what a second job, a browser or a
 virus scan does to a 2-core machine). Each cell is the median of ``--repeats`` runs after one
-warm-up. Run: ``python -m benchmarks.bench_busy [--threads 2 1] [--repeats 3]``.
+warm-up. Run: ``python -m benchmarks.bench_busy [--threads 2 1] [--repeats 3]``; the
+adaptive row runs with the first ``--threads`` as its ceiling.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import sys
 import time
 
 import torch
+
+from nlp.cpu import set_ceiling
 
 SPIN = "import time\nend = time.time() + 3600\nwhile time.time() < end:\n    pass\n"
 
@@ -39,22 +43,25 @@ def main(argv: list[str] | None = None) -> dict:
     page = paths.seed_page().read_text(encoding="utf-8")
     pipeline.warm_up()
     result = {}
-    for threads in args.threads:
-        torch.set_num_threads(threads)
+    settings = [(str(n), n, False) for n in args.threads] + [
+        (f"adaptive (≤ {args.threads[0]})", args.threads[0], True)
+    ]
+    for name, threads, adaptive in settings:
+        set_ceiling(threads, adaptive=adaptive)
         for busy in (0, 1):
             spinners = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(busy)]
             try:
-                time.sleep(0.5 if busy else 0)
-                result[(threads, busy)] = seconds(lambda: pipeline.analyze(page), args.repeats)
+                time.sleep(1.5)  # the load sampler catches up with the change
+                result[(name, busy)] = seconds(lambda: pipeline.analyze(page), args.repeats)
             finally:
                 for p in spinners:
                     p.kill()
                     p.wait()
     print("| torch threads | seed page, idle machine (s) | one busy neighbour (s) | ratio |")
     print("|---:|---:|---:|---:|")
-    for threads in args.threads:
-        idle, busy = result[(threads, 0)], result[(threads, 1)]
-        print(f"| {threads} | {idle:.2f} | {busy:.2f} | {busy / idle:.1f}x |")
+    for name, _, _ in settings:
+        idle, busy = result[(name, 0)], result[(name, 1)]
+        print(f"| {name} | {idle:.2f} | {busy:.2f} | {busy / idle:.1f}x |")
     return result
 
 

@@ -17,6 +17,7 @@ import time
 import torch
 
 from nlp.classifier import CLASSIFIER_PRECISIONS, DomainClassifier, load_config
+from nlp.cpu import set_ceiling
 from nlp.encoder import load_inference_base
 from nlp.evaluation.metrics import classification_metrics
 from nlp.labels import LABELS
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--precisions", nargs="+", default=list(CLASSIFIER_PRECISIONS))
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
+    set_ceiling(args.threads, adaptive=False)
     test = load_split("test")
     texts, gold = test.texts[: args.n or None], test.labels[: args.n or None]
     base = load_inference_base()

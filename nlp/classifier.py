@@ -29,6 +29,7 @@ from torch import nn
 
 from nlp import paths
 from nlp.config import artifact_version
+from nlp.cpu import adapt_threads
 from nlp.labels import ID2LABEL, LABELS, secondary_label
 from nlp.lora import add_lora, load_into, load_small, merge_lora, save_small
 from nlp.onnx_runtime import ONNX_PRECISIONS, onnx_model
@@ -275,6 +276,7 @@ class DomainClassifier:
             return self._attention_logits(wins, owners, order, len(texts)), read, total
         out = np.zeros((len(wins), len(self.cfg.labels)), dtype=np.float32)
         with self._lock, inference_context(self.precision):
+            adapt_threads()
             for s in range(0, len(order), self.batch_size):
                 idx = order[s : s + self.batch_size]
                 batch = collate([wins[j] for j in idx], *self._special)
@@ -291,6 +293,7 @@ class DomainClassifier:
             raise ValueError("the attention strategy runs on torch: load a torch precision")
         vecs = None
         with self._lock, inference_context(self.precision), torch.inference_mode():
+            adapt_threads()
             for s in range(0, len(order), self.batch_size):
                 idx = order[s : s + self.batch_size]
                 v = self.model.encode(**collate([wins[j] for j in idx], *self._special))

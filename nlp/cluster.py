@@ -33,6 +33,7 @@ from nlp.batch import (
     records_rows,
     todo_records,
 )
+from nlp.cpu import set_ceiling
 from nlp.io import Record
 from nlp.output import OutputFile, check_output_path
 from nlp.stages import STAGES
@@ -74,6 +75,7 @@ class StageWorker:
             import torch
 
             torch.set_num_threads(max(1, threads))
+            set_ceiling(threads)  # the models adapt their threads within this
         except ImportError:  # pragma: no cover - torch is a dependency
             pass
         self.config = BatchConfig(**config)

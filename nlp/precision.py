@@ -51,12 +51,18 @@ def cpu_has_bf16() -> bool:
 def runtime_precision(shipped: str, allowed: tuple[str, ...] = PRECISIONS) -> str:
     """The precision to run a model's shipped setting at on this machine.
 
-    ``$NEWSDESK_PRECISION`` wins when set; otherwise a bf16 setting falls back to ``fp32`` on
-    a CPU without native bfloat16 (:func:`cpu_has_bf16`), where it would be ~5x slower.
+    ``$NEWSDESK_PRECISION`` wins when set and this model has it (``onnx_*`` names the
+    classifier's ONNX Runtime path; other models keep their own setting); otherwise a bf16
+    setting falls back to ``fp32`` on a CPU without native bfloat16 (:func:`cpu_has_bf16`),
+    where it would be ~5x slower.
     """
+    from nlp.onnx_runtime import ONNX_PRECISIONS
+
     forced = paths.forced_precision()
-    if forced:
+    if forced and (forced in allowed or forced not in ONNX_PRECISIONS):
         return check_precision(forced, allowed)
+    if forced:  # an ONNX Runtime path exists for the classifier only
+        logging.getLogger(__name__).info("%s is not a path of this model: its own setting", forced)
     if shipped in ("bf16", "bf16_weights") and not cpu_has_bf16():
         logging.getLogger(__name__).info("no native bf16 on this CPU: running %s as fp32", shipped)
         return "fp32"

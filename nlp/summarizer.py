@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 from nlp import paths
+from nlp.cpu import adapt_threads
 from nlp.lora import load_into, load_small, merge_lora
 from nlp.precision import (
     apply_precision,
@@ -212,6 +213,7 @@ class Summarizer:
         out: list[tuple[str, bool]] = [("", False)] * len(texts)
         pad = self.tokenizer.pad_token_id
         with self._lock, inference_context(self.precision):
+            adapt_threads()
             for s in range(0, len(order), size):
                 idx = order[s : s + size]
                 width = padded_width(max(len(src[i]) for i in idx))  # see nlp.windows

@@ -15,6 +15,10 @@ import pytest
 from nlp import paths
 
 pytest.importorskip("ray")
+# Once any Ray run on this machine has written ~/.ray/auth_token, a head started here
+# requires token auth that the driver does not send ("InvalidAuthToken"): this private test
+# cluster has auth off on both sides.
+RAY_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
 RAY = shutil.which("ray") or str(Path(sys.executable).with_name("ray"))
 
 
@@ -29,7 +33,7 @@ def cluster(tmp_path_factory):
     """``ray start --head`` on 127.0.0.1 with two worker CPUs, stopped at the end."""
     port = _free_port()
     temp = tmp_path_factory.mktemp("ray")
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    env = {**os.environ, **RAY_ENV}
     start = [RAY, "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}",
              "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats",
              f"--temp-dir={temp}"]  # fmt: skip
@@ -60,7 +64,7 @@ def _records(n: int) -> list[dict]:
 
 
 def _analyze(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, paths.FAKE_MODELS_ENV: "1", "RAY_USAGE_STATS_ENABLED": "0"}
+    env = {**os.environ, paths.FAKE_MODELS_ENV: "1", **RAY_ENV}
     return subprocess.run([sys.executable, "-m", "nlp", "analyze", *args], env=env,
                           capture_output=True, text=True, timeout=300)  # fmt: skip
 

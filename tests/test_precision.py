@@ -50,3 +50,16 @@ def test_shipped_bf16_runs_as_fp32_on_a_cpu_without_native_bf16(monkeypatch):
     monkeypatch.setenv(precision.PRECISION_ENV, "fp8")
     with pytest.raises(ValueError, match="fp8"):
         precision.runtime_precision("bf16_weights")
+
+
+def test_a_forced_onnx_path_applies_to_the_classifier_only(monkeypatch):
+    from nlp import precision
+    from nlp.classifier import CLASSIFIER_PRECISIONS
+
+    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: True)
+    monkeypatch.setenv(precision.PRECISION_ENV, "onnx_int8")
+    assert precision.runtime_precision("bf16_weights", CLASSIFIER_PRECISIONS) == "onnx_int8"
+    assert precision.runtime_precision("bf16_weights") == "bf16_weights"  # the summariser's
+    monkeypatch.setenv(precision.PRECISION_ENV, "onnx_fp8")
+    with pytest.raises(ValueError, match="onnx_fp8"):
+        precision.runtime_precision("bf16_weights", CLASSIFIER_PRECISIONS)
