@@ -1,7 +1,7 @@
 # The few commands people type. `make help` lists them.
 PY ?= python3
 
-.PHONY: help install app check format test test-all retrain evaluate bench
+.PHONY: help install app check format test test-all retrain evaluate bench bench-scale
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -30,10 +30,15 @@ evaluate:  ## the full harnesses: classifier (with baselines) and summariser; wr
 	$(PY) -m training.evaluate --variants
 	$(PY) -m training.evaluate_summarizer --model --bulk --limit 1000
 
-bench:  ## the speed benchmarks
+bench:  ## the speed benchmarks (bench-scale: memory, start-up and Ray, ~20 min more)
 	$(PY) benchmarks/bench_segment.py
 	$(PY) benchmarks/bench_classifier.py
 	$(PY) benchmarks/bench_summarizer.py
+	$(PY) -m benchmarks.bench_busy
+
+bench-scale:  ## app and CLI memory and start-up against REF, Ray 1 vs 2 workers
+	$(PY) -m benchmarks.bench_memory --ref $(or $(REF),HEAD~1)
+	$(PY) -m benchmarks.bench_ray
 
 retrain:  ## data -> pack -> train -> export with the presets of the shipped runs (hours on a CPU)
 	$(PY) -m training.prepare_summaries

@@ -18,10 +18,10 @@ import torch
 
 from nlp.classifier import CLASSIFIER_PRECISIONS, DomainClassifier, load_config
 from nlp.cpu import set_ceiling
-from nlp.encoder import load_inference_base
 from nlp.evaluation.metrics import classification_metrics
 from nlp.labels import LABELS
 from nlp.precision import cpu_has_bf16, runtime_precision
+from nlp.shared_base import load_inference_base
 from training.evaluate import load_split
 
 

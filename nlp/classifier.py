@@ -205,7 +205,7 @@ class DomainClassifier:
             ``onnx_fp32``, ``onnx_int8`` (:mod:`nlp.onnx_runtime`; torch fp32 when that is not
             available here); default: the shipped setting in the model's config.
         base: an already loaded base ``BertModel`` to adapt (a copy is made that shares its word
-            embeddings, see :func:`nlp.encoder.task_copy`).
+            embeddings, see :func:`nlp.shared_base.task_copy`).
         lexical_weight: override the config's blend weight (``0``: the encoder alone).
     """
 
@@ -217,7 +217,8 @@ class DomainClassifier:
         batch_size: int = 32,
         lexical_weight: float | None = None,
     ):
-        from nlp.encoder import load_inference_base, load_tokenizer, task_copy
+        from nlp.encoder import load_tokenizer
+        from nlp.shared_base import load_inference_base, task_copy
 
         model_dir = Path(model_dir) if model_dir is not None else paths.model_dir(ARTIFACT)
         self.cfg, meta = load_config(model_dir, with_meta=True)
@@ -238,7 +239,7 @@ class DomainClassifier:
             CLASSIFIER_PRECISIONS,
         )
         self.tokenizer = load_tokenizer()
-        encoder = task_copy(base if base is not None else load_inference_base())
+        encoder = task_copy(base) if base is not None else load_inference_base()
         model = build_model(encoder, self.cfg)
         load_into(model, state)
         merge_lora(model)

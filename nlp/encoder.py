@@ -22,7 +22,6 @@ import os
 import struct
 import threading
 import unicodedata
-import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -266,112 +265,22 @@ def base_dir(path: str | Path | None = None) -> Path:
 _lock = threading.Lock()
 
 
+def locked_base_dir() -> Path:
+    """:func:`base_dir`, one thread at a time (the first call of a process may build it)."""
+    with _lock:
+        return base_dir()
+
+
 @lru_cache(maxsize=1)
 def load_base():
     """The base ``BertModel`` (eval mode, float32) and a fast tokenizer of its own (``embed``
     pads and truncates with it), loaded once."""
     from transformers import BertModel
 
-    with _lock:
-        d = base_dir()
+    d = locked_base_dir()
     model = BertModel.from_pretrained(d, add_pooling_layer=False)
     model.eval()
     return model, read_tokenizer(d)
-
-
-def _compact_embedding_class():
-    import torch
-    from torch import nn
-
-    class CompactEmbedding(nn.Module):
-        """A frozen word-embedding table kept in bfloat16, as a buffer (not a parameter, so
-        the model's ``dtype`` stays that of its layers). Rows come out as stored: adding the
-        position embeddings promotes them to the model's dtype (float32 + bfloat16 →
-        float32). Half the memory of the float32 table, and one table for every task model
-        adapted from the same base (:func:`task_copy`)."""
-
-        def __init__(self, weight: torch.Tensor):
-            super().__init__()
-            self.num_embeddings, self.embedding_dim = weight.shape
-            self.register_buffer("weight", weight.detach().to(torch.bfloat16).contiguous())
-
-        def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-            return nn.functional.embedding(input_ids, self.weight)
-
-    return CompactEmbedding
-
-
-@lru_cache(maxsize=1)
-def compact_embedding_type():
-    """The :class:`CompactEmbedding` module class (built lazily: importing this module does not
-    import torch)."""
-    return _compact_embedding_class()
-
-
-_shared_tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def shared_word_embeddings(base):
-    """The one bfloat16 copy of ``base``'s word embeddings (made on first call per base)."""
-    emb = base.embeddings.word_embeddings
-    if isinstance(emb, compact_embedding_type()):
-        return emb
-    with _lock:
-        table = _shared_tables.get(base)
-        if table is None:
-            table = _shared_tables[base] = compact_embedding_type()(emb.weight)
-        return table
-
-
-def task_copy(base):
-    """A copy of ``base`` for one task model's adapters (the classifier, the summariser's
-    encoder) that shares its word embeddings with every other copy: the 250k × 384 table,
-    about four fifths of the encoder's weights, is held once, in bfloat16, however many task
-    models a process loads. The embeddings are frozen in training (the adapters sit in the
-    layers), so sharing them changes nothing but their rounding; ``base`` itself is left as
-    it is."""
-    import copy
-
-    table = shared_word_embeddings(base)
-    original = base.embeddings.word_embeddings
-    model = copy.deepcopy(base, memo={id(original): table})
-    model.embeddings.word_embeddings = table
-    return model
-
-
-@lru_cache(maxsize=1)
-def load_inference_base():
-    """The base encoder the shipped task models are adapted from at inference: loaded once
-    per process, with its word embeddings already compact (:func:`task_copy` shares them).
-    Training and :func:`embed` use :func:`load_base` (float32, trainable).
-
-    Read from the cached safetensors directly: the layers as they are, the word-embedding
-    table converted to bfloat16 a slice at a time, so the float32 table (384 MB) is never
-    in memory whole."""
-    import torch
-    from safetensors import safe_open
-    from transformers import BertConfig, BertModel
-
-    with _lock:
-        d = base_dir()
-    config = BertConfig.from_pretrained(d)
-    vocab = config.vocab_size
-    config.vocab_size = (config.pad_token_id or 0) + 1  # the real table is read below
-    model = BertModel(config, add_pooling_layer=False)
-    config.vocab_size = vocab
-    words = "embeddings.word_embeddings.weight"
-    with safe_open(str(d / "model.safetensors"), framework="pt") as f:
-        state = {k: f.get_tensor(k) for k in f.keys() if k != words}  # noqa: SIM118
-        rows = f.get_slice(words)
-        table = torch.empty((vocab, config.hidden_size), dtype=torch.bfloat16)
-        for i in range(0, vocab, 16384):
-            table[i : i + 16384] = rows[i : i + 16384].to(torch.bfloat16)
-    result = model.load_state_dict(state, strict=False)
-    if result.unexpected_keys or [k for k in result.missing_keys if k != words]:
-        raise RuntimeError(f"{d}: the cached base does not fit: {result}")
-    model.embeddings.word_embeddings = compact_embedding_type()(table)
-    model.eval()
-    return model
 
 
 _SPECIAL_TOKENS = (
@@ -411,9 +320,7 @@ def load_tokenizer():
     padding (a fast tokenizer's settings are state; changing them while another thread
     encodes raises "Already borrowed"). Content ids without truncation are
     :func:`nlp.windows.tokenize`; models pad themselves (:func:`nlp.windows.collate`)."""
-    with _lock:
-        d = base_dir()
-    return read_tokenizer(d)
+    return read_tokenizer(locked_base_dir())
 
 
 def mean_pool(hidden, mask):

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 class _Exportable(nn.Module):
     """``model``'s ``forward`` with a float32 word-embedding table (exported as a plain
-    ``Gather``; the shared table in memory is bfloat16, see :func:`nlp.encoder.task_copy`)."""
+    ``Gather``; the shared table in memory is bfloat16, see :func:`nlp.shared_base.task_copy`)."""
 
     def __init__(self, model: nn.Module):
         super().__init__()

@@ -135,7 +135,7 @@ class Summarizer:
     Args:
         model_dir: directory with ``summarizer.json`` and its weight files.
         base: an already loaded base ``BertModel`` (a copy sharing its word embeddings is
-            adapted, see :func:`nlp.encoder.task_copy`).
+            adapted, see :func:`nlp.shared_base.task_copy`).
         precision: ``"fp32"``, ``"bf16"`` (autocast) or ``"bf16_weights"``; default: the
             config's (``bf16_weights``).
         batch_size: articles per ``generate`` call.
@@ -148,14 +148,15 @@ class Summarizer:
         precision: str | None = None,
         batch_size: int = 16,
     ):
-        from nlp.encoder import load_inference_base, load_tokenizer, task_copy
+        from nlp.encoder import load_tokenizer
+        from nlp.shared_base import load_inference_base, task_copy
 
         model_dir = Path(model_dir) if model_dir is not None else paths.model_dir(ARTIFACT)
         self.cfg, meta = load_config(model_dir, with_meta=True)
         state, _ = load_small(model_dir, ARTIFACT)
         self.dec_vocab = meta["dec_vocab"]
         self.tokenizer = load_tokenizer()
-        encoder = task_copy(base if base is not None else load_inference_base())
+        encoder = task_copy(base) if base is not None else load_inference_base()
         model = build_seq2seq(encoder, self.cfg, self.dec_vocab, train=False)
         load_into(model, state)
         model.decoder.tie_weights()

