@@ -39,6 +39,7 @@ bench:  ## the speed benchmarks (bench-scale: memory, start-up and Ray, ~20 min 
 bench-scale:  ## app and CLI memory and start-up against REF, Ray 1 vs 2 workers
 	$(PY) -m benchmarks.bench_memory --ref $(or $(REF),HEAD~1)
 	$(PY) -m benchmarks.bench_ray
+	$(PY) -m benchmarks.bench_browser
 
 retrain:  ## data -> pack -> train -> export with the presets of the shipped runs (hours on a CPU)
 	$(PY) -m training.prepare_summaries
