@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.load_test import SEED, load_texts
+from benchmarks.load_test import SEED, load_texts, write_records
 from tests.appserver import ROOT, AppProcess
 
 
@@ -118,10 +118,7 @@ def main(argv: list[str] | None = None) -> dict:
     texts = load_texts(max(args.records, 50))
     page = SEED.read_text(encoding="utf-8") if SEED.exists() else None
     with tempfile.TemporaryDirectory() as tmp:
-        records = Path(tmp) / "records.jsonl"
-        with records.open("w", encoding="utf-8") as f:
-            for i, text in enumerate(texts[: args.records]):
-                f.write(json.dumps({"id": f"r{i}", "text": text}, ensure_ascii=False) + "\n")
+        records = write_records(texts[: args.records], Path(tmp) / "records.jsonl")
         base = Path(tmp) / "baseline"
         subprocess.run(
             ["git", "worktree", "add", "--detach", "-q", str(base), args.ref], cwd=ROOT, check=True

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.load_test import load_texts
+from benchmarks.load_test import load_texts, write_records
 from tests.appserver import ROOT
 
 
@@ -81,10 +81,7 @@ def main(argv: list[str] | None = None) -> dict:
     texts = load_texts(args.n)
     result: dict = {"articles": len(texts), "cpus": os.cpu_count(), "runs": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        records = Path(tmp) / "records.jsonl"
-        with records.open("w", encoding="utf-8") as f:
-            for i, text in enumerate(texts):
-                f.write(json.dumps({"id": f"r{i}", "text": text}, ensure_ascii=False) + "\n")
+        records = write_records(texts, Path(tmp) / "records.jsonl")
         runs = [("local", [])] + [
             (f"ray x{w}", ["--ray", "local", "--ray-workers", str(w)]) for w in args.workers
         ]

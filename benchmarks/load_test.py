@@ -95,6 +95,14 @@ def load_texts(n: int) -> list[str]:
     return [a.text for a in split_articles(SEED.read_text(encoding="utf-8"))]
 
 
+def write_records(texts: list[str], path: Path) -> Path:
+    """``texts`` as a JSONL input of ``python -m nlp analyze`` (ids ``r0``, ``r1``, ...)."""
+    with path.open("w", encoding="utf-8") as f:
+        for i, text in enumerate(texts):
+            f.write(json.dumps({"id": f"r{i}", "text": text}, ensure_ascii=False) + "\n")
+    return path
+
+
 def _percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0

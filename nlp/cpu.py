@@ -76,8 +76,6 @@ class LoadSampler:
 _lock = threading.Lock()
 _sampler: LoadSampler | None = None
 _ceiling: int | None = None
-
-
 _adaptive = True
 
 

@@ -96,8 +96,9 @@ class OnnxModel:
     """An exported model behind the torch call the classifier makes:
     ``model(input_ids=..., attention_mask=...)`` → logits as a float32 tensor.
 
-    Threads: ``torch.get_num_threads()`` intra-op threads that do not spin between calls, so a
-    busy neighbour process does not make them fight for the cores."""
+    Threads: ``torch.get_num_threads()`` intra-op threads, fixed when the session is made
+    (they do not follow :func:`nlp.cpu.adapt_threads`), not spinning between calls; spinning
+    on or off made no difference to its speed on an idle machine."""
 
     def __init__(self, path: Path, threads: int | None = None):
         import onnxruntime as ort

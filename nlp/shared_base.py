@@ -71,10 +71,8 @@ def task_copy(base):
     layers), so sharing them changes nothing but their rounding; ``base`` itself is left as
     it is."""
     table = shared_word_embeddings(base)
-    original = base.embeddings.word_embeddings
-    model = copy.deepcopy(base, memo={id(original): table})
-    model.embeddings.word_embeddings = table
-    return model
+    # The memo makes the copy's word embeddings ``table`` itself: never copied.
+    return copy.deepcopy(base, memo={id(base.embeddings.word_embeddings): table})
 
 
 _WORDS = "embeddings.word_embeddings.weight"

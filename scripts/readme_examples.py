@@ -72,10 +72,11 @@ def main(argv: list[str] | None = None) -> int:
 
     readme = args.readme.read_text(encoding="utf-8")
     pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
-    if not pattern.search(readme):
+    current = pattern.search(readme)
+    if not current:
         print(f"{args.readme}: no {START} … {END} block", file=sys.stderr)
         return 2
-    made_in = re.search(r"run in (\w+) on this CPU", pattern.search(readme).group(0))
+    made_in = re.search(r"run in (\w+) on this CPU", current.group(0))
     if args.check and made_in and not paths.forced_precision():
         # Compare like with like: the table's own precision, whatever this CPU would pick.
         os.environ[paths.PRECISION_ENV] = made_in.group(1)
