@@ -19,7 +19,7 @@ from nlp.summarizer import (
     lead_clause,
     trim_to_clause,
 )
-from training.export import fit_temperature
+from training.export import fit_temperature, keep_offsets, per_set_macro_f1
 
 
 def tiny_bert(seed: int = 0) -> BertModel:
@@ -148,6 +148,19 @@ def test_temperature_fit_recovers_a_known_temperature():
     temp, bias = fit_temperature(true_logits * 3.0 + np.array([2.0, 0, 0, 0, 0, 0]), y, bias=True)
     assert temp == pytest.approx(3.0, rel=0.1)
     assert bias[0] - bias[1:].mean() == pytest.approx(-2.0 / 3.0, abs=0.15)
+
+
+def test_offsets_are_judged_per_calibration_set_not_pooled():
+    # a big set the offsets help a little, a small one they hurt a lot: pooled they look fine
+    y = np.array([0] * 90 + [5] * 90 + [0] * 10 + [5] * 10)
+    with_offsets = np.array([0] * 90 + [5] * 90 + [5] * 20)  # the small set: all `other`
+    without = np.array([0] * 88 + [5] * 92 + [0] * 10 + [5] * 10)
+    sizes = [180, 20]
+    a, b = per_set_macro_f1(y, with_offsets, sizes), per_set_macro_f1(y, without, sizes)
+    assert a[0] == 1.0 and b[1] == 1.0 and a[1] < 0.5
+    assert not keep_offsets(a, b)
+    assert keep_offsets(b, a)
+    assert per_set_macro_f1(y, y, [200]) == [1.0]
 
 
 def test_seq2seq_trains_on_tiny_data_and_generates():

@@ -56,6 +56,13 @@ class TrainConfig:
             "help": "start from the adapters + head saved in this folder (continue training)"
         },
     )
+    head_init: str = field(
+        default="",
+        metadata={
+            "help": "start the head from this .npz (weight, bias: a linear probe on the frozen "
+            "encoder, training.wise) and the adapters from zero: LP-FT, Kumar et al. 2022"
+        },
+    )
     max_other: int = field(
         default=0, metadata={"help": "keep at most N random `other` training rows (0: all)"}
     )
@@ -180,6 +187,11 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
         from nlp.lora import load_into, load_small
 
         load_into(model, load_small(cfg.init, "classifier")[0])
+    if cfg.head_init:
+        probe = np.load(cfg.head_init)
+        with torch.no_grad():
+            model.head.weight.copy_(torch.from_numpy(probe["weight"]))
+            model.head.bias.copy_(torch.from_numpy(probe["bias"]))
     model = model.to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
