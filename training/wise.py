@@ -181,7 +181,27 @@ def run(cfg: WiseConfig) -> dict:
         save_model(model, ccfg, out / f"a{a:.2f}", extra=extra)
         del model
     (out / "sweep.json").write_text(json.dumps(report, indent=2))
+    (out / "sweep.md").write_text(sweep_markdown(report))
     return report
+
+
+def sweep_markdown(report: dict) -> str:
+    """The sweep as markdown tables: the probe per ``C``, then per ``α`` the weight-space
+    and the output-space ensemble (uncalibrated argmax macro-F1 on the dev splits)."""
+    cols = [*DEV_SETS, "mean"]
+    head = "| {} | " + " | ".join(cols) + " |\n|---|" + "---:|" * len(cols) + "\n"
+    rows = [f"Probe: `C` = {report['probe_c']} chosen, its head scaled by "
+            f"{report['probe_scale']} to the fine-tuned head's logit spread.\n",
+            head.format("probe C")]  # fmt: skip
+    for c, row in report["probes"].items():
+        rows.append(f"| {c} | " + " | ".join(f"{row[k]:.3f}" for k in cols) + " |\n")
+    rows.append("\n" + head.format("α (fine-tuned share)"))
+    for a in report["wise"]:
+        for kind in ("wise", "output_ensemble"):
+            row = report[kind][a]
+            name = "weight space" if kind == "wise" else "output space (two passes)"
+            rows.append(f"| {a} {name} | " + " | ".join(f"{row[k]:.3f}" for k in cols) + " |\n")
+    return "".join(rows)
 
 
 def main(argv: list[str] | None = None) -> dict:
