@@ -99,10 +99,14 @@ def macro_f1(y: np.ndarray, p: np.ndarray) -> float:
     return float(f1_score(y, p, labels=list(range(len(LABELS))), average="macro", zero_division=0))
 
 
-def predict_logits(model, wins, special, device, batch_size=128) -> np.ndarray:
+def predict_logits(model, wins, special, device, batch_size=128, pooled=False) -> np.ndarray:
     """Logits of items read as one window each, or (``wins[i]`` a list of windows) as
-    several combined by the model's attention."""
+    several combined by the model's attention; with ``pooled``, the pooled encoder vectors
+    of one-window items instead of their logits (``(n, hidden)``, as ``training.wise``
+    probes them)."""
     model.eval()
+    if pooled and wins and isinstance(wins[0][0], list):
+        raise ValueError("pooled vectors are of one-window items only")
     if wins and isinstance(wins[0][0], list):
         out = np.zeros((len(wins), len(LABELS)), dtype=np.float32)
         order = sorted(range(len(wins)), key=lambda i: sum(map(len, wins[i])))
@@ -113,12 +117,14 @@ def predict_logits(model, wins, special, device, batch_size=128) -> np.ndarray:
         model.train()
         return out
     order = sorted(range(len(wins)), key=lambda i: len(wins[i]))
-    out = np.zeros((len(wins), len(LABELS)), dtype=np.float32)
+    forward = model.encode if pooled else model
+    width = model.head.in_features if pooled else len(LABELS)
+    out = np.zeros((len(wins), width), dtype=np.float32)
     with torch.inference_mode(), training_autocast(device):
         for s in range(0, len(order), batch_size):
             idx = order[s : s + batch_size]
             b = {k: v.to(device) for k, v in collate([wins[i] for i in idx], *special).items()}
-            out[idx] = model(**b).float().cpu().numpy()
+            out[idx] = forward(**b).float().cpu().numpy()
     model.train()
     return out
 

@@ -1,9 +1,8 @@
 """Weight-space ensembles of the fine-tuned classifier with a linear probe on the frozen
 encoder (WiSE-FT, Wortsman et al. 2022, "Robust fine-tuning of zero-shot models").
 
-Fine-tuning on CCTV transcripts moved the encoder towards CCTV: on other outlets' news a
-logistic regression on the *frozen* e5 encoder finds more of the in-domain articles than the
-fine-tuned model. WiSE-FT keeps one model and one pass: the LoRA update is scaled by ``α`` and
+Fine-tuning on CCTV transcripts moves the encoder towards CCTV; WiSE-FT is the standard
+remedy for what that costs on other distributions. It keeps one model and one pass: the LoRA update is scaled by ``α`` and
 the head is the mix ``(1 - α) · probe + α · fine-tuned``; ``α = 1`` is the fine-tuned model,
 ``α = 0`` the probe on the frozen encoder.
 
@@ -19,7 +18,9 @@ Steps:
    the probe itself goes to ``<out>/probe.npz``, a head to start fine-tuning from (LP-FT,
    ``training.train_classifier --head-init``).
 
-Run: ``python -m training.wise --init data/models/classifier --out runs/wise``.
+Run: ``python -m training.wise --init data/models/classifier --out runs/wise``. On the shipped
+model every weight-space mix was worse than both ends (its head was not trained from the
+probe); ``reports/classifier/wise_sweep.md`` and ``reports/classifier/generalisation.md``.
 """
 
 from __future__ import annotations
@@ -31,13 +32,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nlp.classifier import build_model, collate, load_config, save_model, tokenize, windows
+from nlp.classifier import build_model, load_config, save_model, tokenize, windows
 from nlp.evaluation.data import load_rule_blind, load_split
 from nlp.evaluation.metrics import classification_metrics
 from nlp.labels import LABEL2ID, LABELS
 from nlp.lora import load_into, load_small
-from nlp.precision import training_autocast
 from training.config import parse_config, resolved
+from training.train_classifier import predict_logits
 
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 DEV_SETS = ("dev", "dev_ood", "rule_blind_dev")
@@ -45,7 +46,7 @@ DEV_SETS = ("dev", "dev_ood", "rule_blind_dev")
 
 @dataclass
 class WiseConfig:
-    """Settings of the weight-space ensemble (saved with every model it writes)."""
+    """Settings of the weight-space ensemble (recorded in ``<out>/sweep.json``)."""
 
     init: str = field(
         default="data/models/classifier", metadata={"help": "the fine-tuned classifier folder"}
@@ -91,14 +92,7 @@ def features(model, cfg, texts: list[str], batch_size: int) -> np.ndarray:
     tok = load_tokenizer()
     special = (tok.bos_token_id, tok.eos_token_id, tok.pad_token_id)
     wins = [windows(ids, cfg, "head_tail")[0] for ids in tokenize(tok, texts)]
-    order = sorted(range(len(wins)), key=lambda i: len(wins[i]))
-    out = np.zeros((len(wins), model.head.in_features), dtype=np.float32)
-    with torch.inference_mode(), training_autocast("cpu"):
-        for s in range(0, len(order), batch_size):
-            idx = order[s : s + batch_size]
-            batch = collate([wins[i] for i in idx], *special)
-            out[idx] = model.encode(**batch).float().numpy()
-    return out
+    return predict_logits(model, wins, special, "cpu", batch_size, pooled=True)
 
 
 def fit_probe(x: np.ndarray, y: list[str], c: float):
@@ -140,6 +134,7 @@ def run(cfg: WiseConfig) -> dict:
         row["mean"] = round(float(np.mean([row[k] for k in DEV_SETS])), 4)
         return row
 
+    _, meta = load_config(cfg.init, with_meta=True)
     frozen, ccfg = scaled_model(cfg.init, 0.0)
     x_train = features(frozen, ccfg, sets["train"].texts, cfg.batch_size)
     x_dev0 = features(frozen, ccfg, dev_texts, cfg.batch_size)
@@ -174,7 +169,6 @@ def run(cfg: WiseConfig) -> dict:
         report["wise"][str(a)] = scores(z)
         print(f"alpha {a}: wise {report['wise'][str(a)]} "
               f"output ensemble {report['output_ensemble'][str(a)]}", flush=True)  # fmt: skip
-        _, meta = load_small(cfg.init, "classifier")
         extra = {k: meta[k] for k in ("train", "best") if k in meta}
         extra["wise"] = {"alpha": a, "probe_c": best_c, "probe_scale": round(scale, 4),
                          "init": cfg.init, "dev_uncalibrated": report["wise"][str(a)]}  # fmt: skip
