@@ -38,7 +38,8 @@ from nlp.segment.learned import (
 )
 from nlp.segment.tagger import LineTagger, chunk_spans, line_features, page_lines
 from training.config import parse_config, save_config
-from training.pages import generated_pages
+from nlp.segment.titleness import Titleness, training_texts
+from training.pages import generated_pages, load_pool
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,11 @@ class SegmenterTrainConfig:
     n_dev_outlets: int = field(
         default=0, metadata={"help": "dev_outlets pages added to the dev pages (choices only)"}
     )
+    titleness: bool = field(
+        default=False,
+        metadata={"help": "train a headline-register model on the train split as a CRF feature"},
+    )
+    titleness_c: float = field(default=1.0, metadata={"help": "its logistic regression's C"})
     c1: float = field(default=0.05, metadata={"help": "CRF L1 weight"})
     c2: float = field(default=0.01, metadata={"help": "CRF L2 weight"})
     max_iterations: int = field(default=150, metadata={"help": "CRF L-BFGS iterations"})
@@ -163,12 +169,27 @@ def pairing_data(pages, cfg: SegmentConfig) -> tuple[list[list[float]], list[int
     return xs, ys
 
 
-def train_tagger(pages, cfg: SegmenterTrainConfig, path: Path, seg_cfg: SegmentConfig) -> None:
+def train_titleness(cfg: SegmenterTrainConfig, path: Path) -> Titleness:
+    """The headline-register model of the train split's items (never dev or test ones)."""
+    titles, others = training_texts(list(load_pool("train").values()), seed=cfg.first_seed)
+    log.info("titleness: %d headlines, %d body texts", len(titles), len(others))
+    model = Titleness.fit(titles, others, c=cfg.titleness_c)
+    model.save(path)
+    return model
+
+
+def train_tagger(
+    pages,
+    cfg: SegmenterTrainConfig,
+    path: Path,
+    seg_cfg: SegmentConfig,
+    titleness: Titleness | None = None,
+) -> None:
     import pycrfsuite
 
     trainer = pycrfsuite.Trainer(verbose=False)
     for lines, tags, _, _ in pages:
-        trainer.append(line_features(lines, seg_cfg), tags)
+        trainer.append(line_features(lines, seg_cfg, titleness), tags)
     trainer.set_params(
         {"c1": cfg.c1, "c2": cfg.c2, "max_iterations": cfg.max_iterations}
         | {"feature.possible_transitions": True}
@@ -213,7 +234,12 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.n_dev_outlets:
         dev_pages += generated_pages("dev_outlets", cfg.n_dev_outlets, variants=True)
     log.info("%d train pages, %d dev pages (%.0f s)", len(train), len(dev_pages), time.time() - t0)
-    train_tagger(train, cfg, out / LineTagger.FILE, seg_cfg)
+    titleness = None
+    if cfg.titleness:
+        titleness = train_titleness(cfg, out / Titleness.FILE)
+    elif (out / Titleness.FILE).exists():
+        (out / Titleness.FILE).unlink()  # a stale one would be read by the new tagger
+    train_tagger(train, cfg, out / LineTagger.FILE, seg_cfg, titleness)
     log.info("CRF trained (%.0f s)", time.time() - t0)
     pairing = fit_pairing(*pairing_data(train, seg_cfg))
     pairing.save(out / Pairing.FILE)

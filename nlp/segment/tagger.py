@@ -30,6 +30,7 @@ from pathlib import Path
 from nlp.segment.boundaries import _bigrams
 from nlp.segment.config import SegmentConfig
 from nlp.segment.lines import _column_width, hard_chunks, is_furniture, line_kind
+from nlp.segment.titleness import Titleness
 from nlp.text import clean_text, ends_sentence, han_chars
 
 TAGS = (
@@ -47,6 +48,7 @@ TAGS = (
 )
 HEAD_TAGS = frozenset(("kicker", "head", "subtitle"))
 _TOPIC_WINDOW = 160
+_TITLE_LINE, _TITLE_BLOCK = 40, 60  # longest line and block given a titleness feature
 _SPACED_RE = re.compile(r"\S \S \S")
 # how news leads open: a time or place of the event, the reporter, the agency
 _LEAD_OPENING_RE = re.compile(
@@ -228,6 +230,22 @@ def _own(line: PageLine, width: float | None, cfg: SegmentConfig) -> dict[str, f
     }
 
 
+def _add_titleness(own: list[dict], lines: list[PageLine], model: Titleness) -> None:
+    """Each short line's, and each short block's, P(headline) as a bucket feature (one model
+    call for the page)."""
+    spans = _block_spans(lines)
+    blocks = ["".join(ln.text for ln in lines[a : b + 1]) for a, b in spans]
+    line_ix = [i for i, ln in enumerate(lines) if len(ln.text) <= _TITLE_LINE]
+    block_ix = [k for k, text in enumerate(blocks) if len(text) <= _TITLE_BLOCK]
+    probs = model.proba([lines[i].text for i in line_ix] + [blocks[k] for k in block_ix])
+    for i, p in zip(line_ix, probs[: len(line_ix)], strict=True):
+        own[i]["title_ln"] = _bucket(p, 0.2, 1.0)
+    for k, p in zip(block_ix, probs[len(line_ix) :], strict=True):
+        a, b = spans[k]
+        for i in range(a, b + 1):
+            own[i]["title_blk"] = _bucket(p, 0.2, 1.0)
+
+
 def _size_class(size: float) -> str:
     if size <= 0:
         return "unknown"
@@ -244,11 +262,17 @@ def _block_spans(lines: list[PageLine]) -> list[tuple[int, int]]:
     return out
 
 
-def line_features(lines: list[PageLine], cfg: SegmentConfig | None = None) -> list[dict]:
-    """CRFsuite feature dicts (name → value or weight) for each line, neighbours included."""
+def line_features(
+    lines: list[PageLine], cfg: SegmentConfig | None = None, titleness: Titleness | None = None
+) -> list[dict]:
+    """CRFsuite feature dicts (name → value or weight) for each line, neighbours included;
+    with ``titleness``, also how much the line and its paragraph block read like a headline
+    (:mod:`nlp.segment.titleness`)."""
     cfg = cfg or SegmentConfig()
     width = column_width(lines)
     own = [_own(ln, width, cfg) for ln in lines]
+    if titleness is not None:
+        _add_titleness(own, lines, titleness)
     for o, ln, (in_title, opens) in zip(own, lines, rules_marks(lines, cfg), strict=True):
         # the rules read text read off an image less well (headlines wrapped at their own
         # size, bylines run together): their marks there are weighed apart
@@ -295,7 +319,8 @@ def line_features(lines: list[PageLine], cfg: SegmentConfig | None = None) -> li
 
 
 class LineTagger:
-    """A trained CRF over :func:`line_features` (``lines.crfsuite`` in a model folder)."""
+    """A trained CRF over :func:`line_features` (``lines.crfsuite`` in a model folder, with
+    the folder's ``titleness.npz`` when it has one)."""
 
     FILE = "lines.crfsuite"
 
@@ -307,12 +332,14 @@ class LineTagger:
             raise FileNotFoundError(f"no line tagger at {self.path}")
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(self.path))
+        title_path = self.path.with_name(Titleness.FILE)
+        self.titleness = Titleness.load(title_path) if title_path.is_file() else None
 
     def tag(self, lines: list[PageLine], cfg: SegmentConfig | None = None) -> list[str]:
         """The Viterbi tag sequence of a page's lines."""
         if not lines:
             return []
-        return list(self._tagger.tag(line_features(lines, cfg)))
+        return list(self._tagger.tag(line_features(lines, cfg, self.titleness)))
 
     def marginals_of(self, tag: str, n: int) -> list[float]:
         """The marginal probability of ``tag`` at each of the ``n`` lines of the page last
