@@ -37,8 +37,8 @@ from nlp.segment.learned import (
     units_from_tags,
 )
 from nlp.segment.tagger import LineTagger, chunk_spans, line_features, page_lines
-from training.config import parse_config, save_config
 from nlp.segment.titleness import Titleness, training_texts
+from training.config import parse_config, save_config
 from training.pages import generated_pages, load_pool
 
 log = logging.getLogger(__name__)

@@ -116,4 +116,3 @@ def training_texts(
             else:
                 others.append(para[: rng.randint(8, 30)])
     return list(dict.fromkeys(titles)), list(dict.fromkeys(others))
-
