@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.segment.tagger import LineTagger, line_features, page_lines
+from nlp.segment.tagger import LineTagger, line_features, page_lines, titleness_probs
 from nlp.segment.titleness import Titleness, training_texts
 
 HEADLINES = [
@@ -55,7 +55,9 @@ def test_tagger_features_carry_titleness_of_short_lines_and_blocks():
     model = Titleness(np.zeros(2**18, dtype=np.float32), 3.0)  # P = 0.95 for every text
     lines = page_lines("石梁河开展巡河调研\n\n" + "正文很长的一行" * 10 + "。\n第二行。")
     plain = line_features(lines)
-    feats = line_features(lines, titleness=model)
+    probs = titleness_probs(lines, model)
+    assert probs[0] == pytest.approx((0.9526, 0.9526), abs=1e-4) and probs[1] == (-1.0, -1.0)
+    feats = line_features(lines, titles=probs)
     assert feats[0]["0:title_ln=5"] == 1.0 and feats[0]["0:title_blk=5"] == 1.0
     assert "0:title_ln=5" not in feats[1] and "0:title_blk=5" not in feats[1]  # too long
     assert feats[2]["0:title_ln=5"] == 1.0 and "0:title_blk=5" not in feats[2]
@@ -74,3 +76,21 @@ def test_tagger_reads_the_titleness_model_of_its_folder(tmp_path: Path):
     Titleness(np.zeros(2**18, dtype=np.float32), 0.0).save(tmp_path / Titleness.FILE)
     tagger = LineTagger(tmp_path / LineTagger.FILE)
     assert tagger.titleness is not None and len(tagger.tag(lines)) == 2
+
+
+def test_training_pages_get_each_lines_titleness_from_the_half_that_did_not_see_it():
+    from training.segmenter import _fold, crossfit_titles
+
+    ids = [f"xwlb-{k}" for k in range(40)]
+    a = next(i for i in ids if _fold(i) == 0)
+    b = next(i for i in ids if _fold(i) == 1)
+    lines = page_lines("第3版\n\n甲文标题\n\n甲文正文。\n\n乙文标题\n\n乙文正文。")
+    arts = [-1, 0, 0, 1, 1]
+    gold = {"articles": [{"id": a}, {"id": b}]}
+    halves = (
+        Titleness(np.zeros(2**18, dtype=np.float32), -3.0),  # fitted on fold 0: P = 0.047
+        Titleness(np.zeros(2**18, dtype=np.float32), 3.0),  # fitted on fold 1: P = 0.953
+    )
+    probs = crossfit_titles((lines, [], arts, gold), halves)
+    low, high = pytest.approx(0.0474, abs=1e-3), pytest.approx(0.9526, abs=1e-3)
+    assert [p[0] for p in probs] == [low, high, high, low, low]

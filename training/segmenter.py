@@ -22,6 +22,7 @@ import json
 import logging
 import random
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,13 @@ from nlp.segment.learned import (
     pairing_features,
     units_from_tags,
 )
-from nlp.segment.tagger import LineTagger, chunk_spans, line_features, page_lines
+from nlp.segment.tagger import (
+    LineTagger,
+    chunk_spans,
+    line_features,
+    page_lines,
+    titleness_probs,
+)
 from nlp.segment.titleness import Titleness, training_texts
 from training.config import parse_config, save_config
 from training.pages import generated_pages, load_pool
@@ -169,13 +176,34 @@ def pairing_data(pages, cfg: SegmentConfig) -> tuple[list[list[float]], list[int
     return xs, ys
 
 
-def train_titleness(cfg: SegmenterTrainConfig, path: Path) -> Titleness:
-    """The headline-register model of the train split's items (never dev or test ones)."""
-    titles, others = training_texts(list(load_pool("train").values()), seed=cfg.first_seed)
-    log.info("titleness: %d headlines, %d body texts", len(titles), len(others))
-    model = Titleness.fit(titles, others, c=cfg.titleness_c)
-    model.save(path)
-    return model
+def _fold(item_id: str) -> int:
+    return zlib.crc32(item_id.encode("utf-8")) % 2
+
+
+def train_titleness(cfg: SegmenterTrainConfig, path: Path) -> tuple[Titleness, ...]:
+    """The headline-register model of the train split's items (never dev or test ones),
+    saved to ``path``, and two more, each of one half of the items (:func:`_fold` of the id),
+    for the tagger's training pages: a line's feature there comes from the half that did
+    not see its article, so that the CRF learns how far to trust the model on unseen text
+    (the full model has seen every training headline and is surer of them than of any other)."""
+    items = load_pool("train")
+    fit = []
+    for part in (None, 0, 1):
+        rows = [it for i, it in items.items() if part is None or _fold(i) == part]
+        titles, others = training_texts(rows, seed=cfg.first_seed)
+        log.info("titleness (%s): %d headlines, %d body texts", part, len(titles), len(others))
+        fit.append(Titleness.fit(titles, others, c=cfg.titleness_c))
+    fit[0].save(path)
+    return tuple(fit)
+
+
+def crossfit_titles(page, halves: tuple[Titleness, Titleness]) -> list[tuple[float, float]]:
+    """A training page's :func:`titleness_probs`, each line's from the half-model that did
+    not see its article (lines of no article: the first half's)."""
+    lines, _, arts, gold = page
+    probs = [titleness_probs(lines, model) for model in halves]
+    ids = [gold["articles"][a]["id"] if a >= 0 else "" for a in arts]
+    return [probs[1 - _fold(i) if i else 0][k] for k, i in enumerate(ids)]
 
 
 def train_tagger(
@@ -183,13 +211,15 @@ def train_tagger(
     cfg: SegmenterTrainConfig,
     path: Path,
     seg_cfg: SegmentConfig,
-    titleness: Titleness | None = None,
+    halves: tuple[Titleness, Titleness] | None = None,
 ) -> None:
     import pycrfsuite
 
     trainer = pycrfsuite.Trainer(verbose=False)
-    for lines, tags, _, _ in pages:
-        trainer.append(line_features(lines, seg_cfg, titleness), tags)
+    for page in pages:
+        lines, tags = page[0], page[1]
+        titles = crossfit_titles(page, halves) if halves else None
+        trainer.append(line_features(lines, seg_cfg, titles), tags)
     trainer.set_params(
         {"c1": cfg.c1, "c2": cfg.c2, "max_iterations": cfg.max_iterations}
         | {"feature.possible_transitions": True}
@@ -234,12 +264,12 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.n_dev_outlets:
         dev_pages += generated_pages("dev_outlets", cfg.n_dev_outlets, variants=True)
     log.info("%d train pages, %d dev pages (%.0f s)", len(train), len(dev_pages), time.time() - t0)
-    titleness = None
+    halves = None
     if cfg.titleness:
-        titleness = train_titleness(cfg, out / Titleness.FILE)
+        halves = train_titleness(cfg, out / Titleness.FILE)[1:]
     elif (out / Titleness.FILE).exists():
         (out / Titleness.FILE).unlink()  # a stale one would be read by the new tagger
-    train_tagger(train, cfg, out / LineTagger.FILE, seg_cfg, titleness)
+    train_tagger(train, cfg, out / LineTagger.FILE, seg_cfg, halves)
     log.info("CRF trained (%.0f s)", time.time() - t0)
     pairing = fit_pairing(*pairing_data(train, seg_cfg))
     pairing.save(out / Pairing.FILE)

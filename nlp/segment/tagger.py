@@ -230,20 +230,22 @@ def _own(line: PageLine, width: float | None, cfg: SegmentConfig) -> dict[str, f
     }
 
 
-def _add_titleness(own: list[dict], lines: list[PageLine], model: Titleness) -> None:
-    """Each short line's, and each short block's, P(headline) as a bucket feature (one model
-    call for the page)."""
+def titleness_probs(lines: list[PageLine], model: Titleness) -> list[tuple[float, float]]:
+    """Per line, P(headline) of the line itself and of its paragraph block (``-1`` where the
+    line or block is too long to be a headline), in one model call for the page."""
     spans = _block_spans(lines)
     blocks = ["".join(ln.text for ln in lines[a : b + 1]) for a, b in spans]
     line_ix = [i for i, ln in enumerate(lines) if len(ln.text) <= _TITLE_LINE]
     block_ix = [k for k, text in enumerate(blocks) if len(text) <= _TITLE_BLOCK]
     probs = model.proba([lines[i].text for i in line_ix] + [blocks[k] for k in block_ix])
+    out = [[-1.0, -1.0] for _ in lines]
     for i, p in zip(line_ix, probs[: len(line_ix)], strict=True):
-        own[i]["title_ln"] = _bucket(p, 0.2, 1.0)
+        out[i][0] = p
     for k, p in zip(block_ix, probs[len(line_ix) :], strict=True):
         a, b = spans[k]
         for i in range(a, b + 1):
-            own[i]["title_blk"] = _bucket(p, 0.2, 1.0)
+            out[i][1] = p
+    return [(a, b) for a, b in out]
 
 
 def _size_class(size: float) -> str:
@@ -263,16 +265,21 @@ def _block_spans(lines: list[PageLine]) -> list[tuple[int, int]]:
 
 
 def line_features(
-    lines: list[PageLine], cfg: SegmentConfig | None = None, titleness: Titleness | None = None
+    lines: list[PageLine],
+    cfg: SegmentConfig | None = None,
+    titles: list[tuple[float, float]] | None = None,
 ) -> list[dict]:
     """CRFsuite feature dicts (name → value or weight) for each line, neighbours included;
-    with ``titleness``, also how much the line and its paragraph block read like a headline
-    (:mod:`nlp.segment.titleness`)."""
+    with ``titles`` (:func:`titleness_probs`), also how much the line and its paragraph
+    block read like a headline (:mod:`nlp.segment.titleness`)."""
     cfg = cfg or SegmentConfig()
     width = column_width(lines)
     own = [_own(ln, width, cfg) for ln in lines]
-    if titleness is not None:
-        _add_titleness(own, lines, titleness)
+    for o, (p_line, p_block) in zip(own, titles, strict=True) if titles is not None else ():
+        if p_line >= 0:
+            o["title_ln"] = _bucket(p_line, 0.2, 1.0)
+        if p_block >= 0:
+            o["title_blk"] = _bucket(p_block, 0.2, 1.0)
     for o, ln, (in_title, opens) in zip(own, lines, rules_marks(lines, cfg), strict=True):
         # the rules read text read off an image less well (headlines wrapped at their own
         # size, bylines run together): their marks there are weighed apart
@@ -339,7 +346,8 @@ class LineTagger:
         """The Viterbi tag sequence of a page's lines."""
         if not lines:
             return []
-        return list(self._tagger.tag(line_features(lines, cfg, self.titleness)))
+        titles = titleness_probs(lines, self.titleness) if self.titleness else None
+        return list(self._tagger.tag(line_features(lines, cfg, titles)))
 
     def marginals_of(self, tag: str, n: int) -> list[float]:
         """The marginal probability of ``tag`` at each of the ``n`` lines of the page last
