@@ -94,6 +94,18 @@ def test_units_from_tags_builds_groups_and_bodies():
     assert first.lines[0].text == "全市小麦保险理赔工作推进会召开。"
 
 
+def test_a_line_of_a_bylines_form_tagged_as_headline_is_the_bylines():
+    lines = page_lines(
+        "奏响军地共建交响曲\n本报记者 张汉杰 通讯员 刘建军\n\n近年来，金桥办事处认真践行。"
+    )
+    units = units_from_tags(lines, ["head", "head", "start"], SegmentConfig())
+    group = units[0]
+    assert [(ln.text, ln.kind) for ln in group.lines] == [
+        ("奏响军地共建交响曲", "head"),
+        ("本报记者 张汉杰 通讯员 刘建军", "byline"),
+    ]
+
+
 def test_a_new_headline_block_starts_a_new_group():
     lines, tags = _lines(
         ("甲乙丙丁戊己庚", "head"), ("辛壬癸子丑寅卯", "head"), ("正文。", "start")

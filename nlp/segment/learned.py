@@ -83,6 +83,8 @@ def units_from_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig):
             if is_furniture(ln.text) or is_column_heading(ln.text):
                 continue
             tag = "head" if tag == "heading" else "body"
+        if tag in HEAD_TAGS and kind == "byline":  # a byline's form is not a headline's
+            tag = "byline"
         if kind == MARKER:
             close_group()
             m = CONT_START_RE.match(ln.text)
