@@ -265,20 +265,7 @@ def test_inner_subheads_do_not_start_articles():
     assert arts[0].body.split("\n") == [para_a, "务实讲评 拓宽了思路", para_b]
 
 
-@pytest.mark.parametrize(
-    "method",
-    [
-        "rules",
-        pytest.param(
-            "learned",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss of the learned tagger: a two-line headline with no cue "
-                "between two unwrapped one-paragraph bodies is read as body text",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("method", ["rules", "learned"])  # learned: since the titleness feature
 def test_headline_without_cues_between_unrelated_articles_splits(method):
     # no byline, no 本报讯: only the change of topic tells the headline from a subhead
     text = (

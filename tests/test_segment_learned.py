@@ -106,6 +106,20 @@ def test_a_line_of_a_bylines_form_tagged_as_headline_is_the_bylines():
     ]
 
 
+def test_a_column_wide_line_tagged_subhead_is_a_body_line_cut_by_a_column_break():
+    text = (
+        "全市召开防汛工作会议\n\n会议要求各地要压实\n责任加强值班值守确\n保安全度汛各部门要\n"
+        "密切配合形成合力共\n同做好防汛工作确保\n群众安全。\n\n"
+        "市水利局已着手组织\n\n专家开展巡查工作。\n\n寻标对标\n\n各地要加快推进工作。"
+    )
+    lines = page_lines(text)
+    tags = ["head", "start"] + ["body"] * 5 + ["subhead", "body", "subhead", "body"]
+    body = units_from_tags(lines, tags, SegmentConfig())[1]
+    kinds = [(ln.text, ln.kind) for ln in body.lines]
+    assert ("市水利局已着手组织", "body") in kinds  # 9 of 10 wide, runs on: a body line
+    assert ("寻标对标", "subhead") in kinds  # short: the inner subhead stays one
+
+
 def test_a_new_headline_block_starts_a_new_group():
     lines, tags = _lines(
         ("甲乙丙丁戊己庚", "head"), ("辛壬癸子丑寅卯", "head"), ("正文。", "start")

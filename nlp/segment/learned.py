@@ -52,7 +52,15 @@ from nlp.segment.pairing import (  # noqa: F401 - re-exported: the segmenter's s
     pairing_features,
     title_fit,
 )
-from nlp.segment.tagger import HEAD_TAGS, LineTagger, PageLine, chunk_spans, lines_text
+from nlp.segment.tagger import (
+    HEAD_TAGS,
+    LineTagger,
+    PageLine,
+    chunk_spans,
+    column_width,
+    lines_text,
+)
+from nlp.text import ends_sentence
 
 
 def units_from_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig):
@@ -76,9 +84,12 @@ def units_from_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig):
             units.append(current)
             current = Body()
 
+    width = column_width(lines)
     for i, (ln, tag) in enumerate(zip(lines, tags, strict=True)):
         block += ln.blank_before
         kind, lead = line_kind(ln.text, cfg)
+        if tag == "subhead" and _column_wide(ln.text, width, cfg):
+            tag = "body"  # a body line cut off by a column break, not an inner subhead
         if tag in ("furniture", "heading"):  # dropped only when the form agrees: no text lost
             if is_furniture(ln.text) or is_column_heading(ln.text):
                 continue
@@ -130,6 +141,12 @@ def units_from_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig):
     close_group()
     close_body()
     return units
+
+
+def _column_wide(text: str, width: float | None, cfg: SegmentConfig) -> bool:
+    """A line as wide as the column (:attr:`SegmentConfig.full_line_ratio`) that does not end
+    a sentence: the text runs on, as an inner subhead (shorter, set apart) does not."""
+    return bool(width) and len(text) >= cfg.full_line_ratio * width and not ends_sentence(text)
 
 
 def merge_stacked(
