@@ -321,3 +321,27 @@ def test_hand_specs_use_test_sources_only():
         blocks = [x for b in spec["blocks"] for x in (b["items"] if b["type"] == "briefs" else [b])]
         assert blocks and all(b["id"].startswith(("cnnewshub-", "pages-")) for b in blocks)
         assert not {"body", "title", "text"} & {k for b in blocks for k in b}  # ids, no text
+
+
+def test_a_generated_page_becomes_blocks_to_print_as_an_image():
+    from training.page_image import page_blocks
+
+    items = {"a": _item(1), "b": _item(2)}
+    blocks = [
+        {"type": "article", "id": "a", "headline": "after", "wrap": True,
+         "byline": {"form": "none", "names": []}, "paras": 2},
+        {"type": "article", "id": "b", "headline": "before", "kicker": "一线调研",
+         "byline": {"form": "staff", "names": ["王琳"]}, "paras": 2},
+    ]  # fmt: skip
+    spec = {"seed": 3, "width": 12, "blocks": blocks, "header": ["2026年6月3日 星期三"]}
+    text, gold = render_page(spec, items)
+    out = page_blocks(text, gold)
+    kinds = [k for k, _ in out]
+    assert "2026年6月3日 星期三" not in [t for _, t in out]  # furniture left out
+    heads = [t for k, t in out if k == "head"]
+    assert heads == ["城市1水利工程建设取得新进展", "城市2水利工程建设取得新进展"]  # wrapped: one
+    assert ("small", "本报记者 王琳") in out and ("sub", "一线调研") in out
+    # a's headline closes its body, b's kicker and headline open the next: set apart
+    assert kinds[kinds.index("head") : kinds.index("head") + 4] == ["head", "break", "sub", "head"]
+    bodies = "".join(t for k, t in out if k == "body")
+    assert "第1篇第1段" in bodies and "第2篇第2段" in bodies and "\n" not in bodies

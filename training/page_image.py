@@ -152,3 +152,51 @@ def _balanced_height(blocks, columns: int) -> float:
     for kind, size, rows in blocks:
         total += len(rows) * size * 1.5 + (size * 1.6 if kind in ("head", "sub") else 0.0)
     return total / columns * 1.04
+
+
+_BLOCK_KIND = {"head": "head", "kicker": "sub", "subtitle": "sub", "heading": "sub"}
+_BLOCK_KIND |= dict.fromkeys(("byline", "caption", "note"), "small")
+
+
+def page_blocks(text: str, gold: dict) -> list[tuple[str, str]]:
+    """A generated page (:func:`training.page_render.render_page`'s text and gold) as blocks
+    to print: each article's headline lines as one headline (kicker and subtitle in the
+    middle size), bylines, captions and notes in small print, paragraphs with their wrapped
+    lines joined (an inner subhead as a paragraph), page furniture left out; a ``break``
+    between two articles' headlines stacked one above the other."""
+    lines = [ln for ln in text.split("\n")]
+    rows: list[tuple[str, int, str, bool]] = []  # (tag, article, line, blank before)
+    tags = iter(gold["lines"])
+    blank = True
+    for ln in lines:
+        if not ln.strip():
+            blank = True
+            continue
+        tag, art = next(tags)
+        rows.append((tag, art, ln.strip(), blank))
+        blank = False
+    out: list[tuple[str, str]] = []
+    run: list[str] = []
+    for k, (tag, art, ln, blank) in enumerate(rows):
+        kind = _BLOCK_KIND.get(tag, "body")
+        if tag == "furniture":
+            continue
+        if kind == "body":
+            if blank and run:
+                out += [("body", p) for p in join_wrapped_lines(run)]
+                run = []
+            run.append(ln)
+            continue
+        if run:
+            out += [("body", p) for p in join_wrapped_lines(run)]
+            run = []
+        prev = rows[k - 1] if k else None
+        same_head = prev is not None and prev[0] == tag and prev[1] == art and kind != "small"
+        if same_head and out and out[-1][0] == kind:
+            out[-1] = (kind, out[-1][1] + ln)  # a headline wrapped over lines: one headline
+            continue
+        if kind in HEADS and out and out[-1][0] in HEADS and prev is not None and prev[1] != art:
+            out.append(("break", ""))
+        out.append((kind, ln))
+    out += [("body", p) for p in join_wrapped_lines(run)] if run else []
+    return out
