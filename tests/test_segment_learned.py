@@ -313,3 +313,18 @@ def test_mend_setting_is_checked():
     with pytest.raises(ValueError, match="mend"):
         SegmentConfig(mend="untitled,everything")
     assert SegmentConfig(mend="").mend == ""
+
+
+def test_a_page_read_off_an_image_goes_to_the_folders_image_model(tmp_path, monkeypatch):
+    from nlp.segment import learned
+
+    seen = []
+    monkeypatch.setattr(learned, "load_segmenter", lambda folder: seen.append(folder))
+    (tmp_path / page_module.IMAGE_SUBDIR).mkdir()
+    cfg = SegmentConfig(model_dir=str(tmp_path))
+    page_module._learned(cfg)
+    page_module._learned(cfg, image=True)
+    assert seen == [str(tmp_path), str(tmp_path / "image")]
+    (tmp_path / page_module.IMAGE_SUBDIR).rmdir()  # no image model: the folder's own
+    page_module._learned(cfg, image=True)
+    assert seen[-1] == str(tmp_path)

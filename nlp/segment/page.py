@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from nlp import paths
 from nlp.segment.assemble import SegmentedArticle, assemble, attach_orphans, mend_fragments
@@ -15,11 +16,20 @@ log = logging.getLogger(__name__)
 _warned: set[str] = set()
 
 
-def _learned(cfg: SegmentConfig):
-    """The learned segmenter of ``cfg.model_dir``, or None (logged once) when it is missing."""
+IMAGE_SUBDIR = "image"
+"""A segmenter folder's subfolder with the model for pages read off an image (with line
+sizes), when one was chosen apart on dev page images; otherwise the folder's own serves."""
+
+
+def _learned(cfg: SegmentConfig, image: bool = False):
+    """The learned segmenter of ``cfg.model_dir`` (its :data:`IMAGE_SUBDIR` model for a page
+    read off an image, when it has one), or None (logged once) when it is missing."""
     from nlp.segment.learned import load_segmenter
 
-    folder = str(cfg.model_dir or paths.model_dir("segmenter"))
+    folder = Path(cfg.model_dir or paths.model_dir("segmenter"))
+    if image and (folder / IMAGE_SUBDIR).is_dir():
+        folder = folder / IMAGE_SUBDIR
+    folder = str(folder)
     try:
         return load_segmenter(folder)
     except (FileNotFoundError, OSError, ValueError) as exc:
@@ -53,7 +63,7 @@ def segment_page_detailed(
         [('会议强调，要加快推进国家安全体系和能力现代化。', '一')]
     """
     cfg = config or SegmentConfig()
-    learned = _learned(cfg) if cfg.method == "learned" else None
+    learned = _learned(cfg, image=line_sizes is not None) if cfg.method == "learned" else None
     if learned is not None:
         from nlp.segment.tagger import page_lines
 
