@@ -11,8 +11,11 @@ Example::
     python -m training.segmenter --config training/configs/segmenter.json --out runs/segmenter
     python -m training.pages --split test --learned runs/segmenter   # then compare with rules
 
-Ship by copying ``lines.crfsuite``, ``pairing.json`` and ``train_config.json`` to
-``data/models/segmenter/`` when the test benchmark beats the shipped model.
+Ship by copying ``lines.crfsuite``, ``pairing.json``, ``titleness.npz`` (with ``--titleness``),
+``dev.json`` and ``train_config.json`` to ``data/models/segmenter/`` when it wins on dev pages
+(then the test benchmark once); for pages read off an image, to
+``data/models/segmenter/image/`` when it wins on dev page images
+(``python -m training.page_images``).
 """
 
 from __future__ import annotations
