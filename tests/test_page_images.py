@@ -6,7 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
-from nlp.ocr_layout import OcrPage
+from nlp.ocr_layout import TextBox
 from nlp.segment import SegmentConfig
 from training import page_image, page_images
 
@@ -28,18 +28,23 @@ def test_pages_are_read_once_kept_and_scored(tmp_path, monkeypatch):
     monkeypatch.setattr(page_image, "render_blocks", lambda blocks: blocks)
     reads = []
 
-    def ocr(blocks):
+    def read(blocks):  # one fragment per printed line, lines 40 px apart, headlines 1.9 high
         reads.append(1)
-        kept = [(k, t) for k, t in blocks if t]
-        sizes = [1.9 if k == "head" else 1.0 for k, _ in kept]
-        return OcrPage(text="\n\n".join(t for _, t in kept), line_sizes=sizes)
+        boxes, y = [], 0.0
+        for kind, text in blocks:
+            h = 38.0 if kind == "head" else 20.0
+            if text:
+                boxes.append(TextBox(0.0, y, 20.0 * len(text) * h / 20.0, y + h, text))
+            y += h + 40.0
+        return boxes
 
     cache = tmp_path / "cache"
-    rows = page_images.ocr_pages("dev", 3, first_seed=0, ocr=ocr, cache=cache)
+    rows = page_images.ocr_pages("dev", 3, first_seed=0, read=read, cache=cache)
     assert len(rows) == 3 and len(reads) == 3 and len(list(cache.iterdir())) == 3
     assert all(len(r["gold"]) >= page_images.MIN_ARTICLES for r in rows)
-    again = page_images.ocr_pages("dev", 3, first_seed=0, ocr=ocr, cache=cache)
-    assert again == rows and len(reads) == 3  # kept reads: no second OCR
+    assert all(len(r["sizes"]) == len([x for x in r["text"].split("\n") if x]) for r in rows)
+    again = page_images.ocr_pages("dev", 3, first_seed=0, read=read, cache=cache)
+    assert again == rows and len(reads) == 3  # kept fragments: no second read
     rules = page_images.score_images(rows, SegmentConfig(method="rules"))
     # a perfect read of 15 articles: the rules recover most with their own headline
     assert rules["pages"] == 3 and rules["articles"] == 15 and rules["with_headline"] >= 0.6

@@ -9,9 +9,9 @@ the rules and one or more learned segmenter folders on the text with its line si
 app and ``python -m nlp segment page.png`` do. Headlines are compared in letters and digits
 (``score_page(..., loose=True)``: OCR's quotes and dashes aside).
 
-OCR is the slow part (about 10 s a page on 2 cores), so each page's OCR result is kept under
-the cache folder (``$NEWSDESK_CACHE/page_images/``, keyed by split, seed and the OCR
-settings) and a second run only segments.
+OCR is the slow part (about 10 s a page on 2 cores), so each page's recognised fragments are
+kept under the cache folder (``$NEWSDESK_CACHE/page_images/``, keyed by split, seed and the
+OCR settings); a second run lays them out (:func:`nlp.ocr.page_layout`) and segments.
 
 Example::
 
@@ -34,17 +34,24 @@ from training.pages import generated_pages
 MIN_ARTICLES = 4
 
 
-def ocr_pages(split: str, n: int, first_seed: int = 7000, ocr=None, cache: Path | None = None):
+def ocr_pages(split: str, n: int, first_seed: int = 7000, read=None, cache: Path | None = None):
     """``n`` pages of ``split`` of at least :data:`MIN_ARTICLES` articles, printed and read:
-    ``[{"page_id", "text", "sizes", "gold"}]`` (``ocr``: image -> OcrPage, default
-    :func:`nlp.ocr.ocr_page` with the shipped settings; ``cache``: the folder of kept reads)."""
-    from nlp.ocr import OcrConfig, ocr_page
+    ``[{"page_id", "text", "sizes", "gold"}]``.
+
+    Args:
+        split, n, first_seed: the pages (:func:`training.pages.generated_pages`).
+        read: image -> recognised fragments (default :func:`nlp.ocr.recognise` with the
+            shipped settings). The fragments are kept (``cache``: their folder) and laid out
+            by :func:`nlp.ocr.page_layout` on every run, so a change of the layout code is
+            measured without reading the pages again.
+    """
+    from nlp.ocr import OcrConfig, TextBox, page_layout, recognise
     from training.page_image import page_blocks, render_blocks
 
     config = OcrConfig()
     key = hashlib.sha1(json.dumps(asdict(config), sort_keys=True).encode()).hexdigest()[:8]
     cache = cache or paths.cache_dir() / "page_images"
-    ocr = ocr or (lambda image: ocr_page(image, config))
+    read = read or (lambda image: recognise(image, config))
     out, seed = [], first_seed
     while len(out) < n:
         batch = generated_pages(split, 8, first_seed=seed)
@@ -53,15 +60,14 @@ def ocr_pages(split: str, n: int, first_seed: int = 7000, ocr=None, cache: Path 
             if len(gold["articles"]) < MIN_ARTICLES or len(out) == n:
                 continue
             path = cache / f"{split}-{spec['seed']}-{key}.json"
-            if path.is_file():
-                out.append(json.loads(path.read_text(encoding="utf-8")))
-                continue
-            page = ocr(render_blocks(page_blocks(text, gold)))
+            if not path.is_file():
+                boxes = [asdict(b) for b in read(render_blocks(page_blocks(text, gold)))]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(boxes, ensure_ascii=False), encoding="utf-8")
+            boxes = [TextBox(**b) for b in json.loads(path.read_text(encoding="utf-8"))]
+            page = page_layout(boxes, gap=config.gap)
             row = {"page_id": spec["page_id"], "text": page.text, "sizes": page.line_sizes}
-            row["gold"] = gold["articles"]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(row, ensure_ascii=False), encoding="utf-8")
-            out.append(row)
+            out.append(row | {"gold": gold["articles"]})
     return out
 
 
