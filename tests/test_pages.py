@@ -345,3 +345,17 @@ def test_a_generated_page_becomes_blocks_to_print_as_an_image():
     assert kinds[kinds.index("head") : kinds.index("head") + 4] == ["head", "break", "sub", "head"]
     bodies = "".join(t for k, t in out if k == "body")
     assert "第1篇第1段" in bodies and "第2篇第2段" in bodies and "\n" not in bodies
+
+
+def test_a_column_break_inside_a_paragraph_is_printed_as_one_paragraph():
+    from nlp.text import ends_sentence
+    from training.page_image import page_blocks
+
+    items = {"a": _item(1)}
+    block = {"type": "article", "id": "a", "byline": {"form": "none", "names": []}, "paras": 3}
+    text, gold = render_page(
+        {"seed": 5, "width": 12, "column_breaks": 1.0, "blocks": [block]}, items
+    )
+    assert any(ln and not ends_sentence(ln) for ln in text.split("\n\n"))  # breaks mid-sentence
+    bodies = [t for k, t in page_blocks(text, gold) if k == "body"]
+    assert len(bodies) == 3 and all(ends_sentence(b) for b in bodies)

@@ -26,7 +26,7 @@ from nlp import paths
 from nlp.evaluation.segmentation import load_gold, squash
 from nlp.segment.config import SegmentConfig
 from nlp.segment.lines import line_kind
-from nlp.text import clean_text, join_wrapped_lines
+from nlp.text import clean_text, ends_sentence, join_wrapped_lines
 from training.page_render import wrap
 
 FONT_CANDIDATES = (
@@ -162,7 +162,8 @@ def page_blocks(text: str, gold: dict) -> list[tuple[str, str]]:
     """A generated page (:func:`training.page_render.render_page`'s text and gold) as blocks
     to print: each article's headline lines as one headline (kicker and subtitle in the
     middle size), bylines, captions and notes in small print, paragraphs with their wrapped
-    lines joined (an inner subhead as a paragraph), page furniture left out; a ``break``
+    lines joined, across a column break too (an inner subhead as a paragraph), page furniture
+    left out; a ``break``
     between two articles' headlines stacked one above the other."""
     lines = [ln for ln in text.split("\n")]
     rows: list[tuple[str, int, str, bool]] = []  # (tag, article, line, blank before)
@@ -182,7 +183,9 @@ def page_blocks(text: str, gold: dict) -> list[tuple[str, str]]:
         if tag == "furniture":
             continue
         if kind == "body":
-            if blank and run:
+            # a blank line after a line that ends no sentence is a column break inside the
+            # paragraph: in print the text runs on at the next column's top, unindented
+            if blank and run and ends_sentence(run[-1]):
                 out += [("body", p) for p in join_wrapped_lines(run)]
                 run = []
             run.append(ln)

@@ -10,8 +10,8 @@ app and ``python -m nlp segment page.png`` do. Headlines are compared in letters
 (``score_page(..., loose=True)``: OCR's quotes and dashes aside).
 
 OCR is the slow part (about 10 s a page on 2 cores), so each page's recognised fragments are
-kept under the cache folder (``$NEWSDESK_CACHE/page_images/``, keyed by split, seed and the
-OCR settings); a second run lays them out (:func:`nlp.ocr.page_layout`) and segments.
+kept under the cache folder (``$NEWSDESK_CACHE/page_images/``, keyed by split, seed, the OCR
+settings and what was printed); a second run lays them out (:func:`nlp.ocr.page_layout`) and segments.
 
 Example::
 
@@ -59,9 +59,11 @@ def ocr_pages(split: str, n: int, first_seed: int = 7000, read=None, cache: Path
         for spec, text, gold in batch:
             if len(gold["articles"]) < MIN_ARTICLES or len(out) == n:
                 continue
-            path = cache / f"{split}-{spec['seed']}-{key}.json"
+            blocks = page_blocks(text, gold)
+            printed = hashlib.sha1(json.dumps(blocks, ensure_ascii=False).encode()).hexdigest()
+            path = cache / f"{split}-{spec['seed']}-{key}-{printed[:8]}.json"
             if not path.is_file():
-                boxes = [asdict(b) for b in read(render_blocks(page_blocks(text, gold)))]
+                boxes = [asdict(b) for b in read(render_blocks(blocks))]
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(json.dumps(boxes, ensure_ascii=False), encoding="utf-8")
             boxes = [TextBox(**b) for b in json.loads(path.read_text(encoding="utf-8"))]
