@@ -261,6 +261,19 @@ def test_headline_lines_of_one_print_size_stay_one_group():
     assert [type(u).__name__ for u in plain] == ["Body", "Group", "Group", "Body"]
 
 
+def test_a_headline_that_stops_short_of_the_column_ends_there():
+    # from an image, column 10 wide: 甲乙丙丁戊己 (6 x 1.9 = 11.4, full) runs on; 丙丁 (2 x 1.9)
+    # has ended, and the next line of the same size is another article's headline
+    body = "会议要求各地要压实\n责任加强值班值守确\n保安全度汛各部门要\n密切配合形成合力共\n同做好防汛工作确保\n群众安全。"
+    text = "\n\n".join([body, "甲乙丙丁戊己", "丙丁", "庚辛壬癸子丑", "寅卯", "正文开始了。"])
+    sizes = [1.0] * 6 + [1.9, 1.9, 1.9, 1.9, 1.0]
+    lines = page_lines(text, sizes=sizes)
+    tags = ["start"] + ["body"] * 5 + ["head"] * 4 + ["start"]
+    units = units_from_tags(lines, tags, SegmentConfig())
+    groups = [[ln.text for ln in u.lines] for u in units if isinstance(u, Group)]
+    assert groups == [["甲乙丙丁戊己", "丙丁"], ["庚辛壬癸子丑", "寅卯"]]
+
+
 def _seg(title: str, body: str, position: str = "before", **kw):
     from nlp.segment.assemble import SegmentedArticle
     from nlp.types import Article
