@@ -120,6 +120,20 @@ def test_a_column_wide_line_tagged_subhead_is_a_body_line_cut_by_a_column_break(
     assert ("寻标对标", "subhead") in kinds  # short: the inner subhead stays one
 
 
+def test_a_line_of_a_photo_credits_form_tagged_as_body_is_a_caption():
+    lines = page_lines(
+        "第136届广交会首期展览今天结束\n\n志愿者在社区开展服务。郑晓东摄\n\n广交会今天闭幕。"
+    )
+    group, body = units_from_tags(lines, ["head", "start", "start"], SegmentConfig())
+    # under the headline it joins the headline group as its caption (assemble gives it to
+    # the article), not the body's first line
+    assert [(ln.text, ln.kind) for ln in group.lines][1] == (
+        "志愿者在社区开展服务。郑晓东摄",
+        "caption",
+    )
+    assert [ln.text for ln in body.lines] == ["广交会今天闭幕。"]
+
+
 def test_a_new_headline_block_starts_a_new_group():
     lines, tags = _lines(
         ("甲乙丙丁戊己庚", "head"), ("辛壬癸子丑寅卯", "head"), ("正文。", "start")
