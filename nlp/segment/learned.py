@@ -96,8 +96,8 @@ def units_from_tags(lines: list[PageLine], tags: list[str], cfg: SegmentConfig):
             tag = "head" if tag == "heading" else "body"
         if tag in HEAD_TAGS and kind == "byline":  # a byline's form is not a headline's
             tag = "byline"
-        if tag in ("start", "body") and kind == CAPTION:  # a photo credit's form (… 王琳 摄)
-            tag = "caption"
+        if tag in ("start", "body") and kind == CAPTION and ln.size > 0:
+            tag = "caption"  # read off an image, a photo credit's form (… 王琳 摄) is a caption
         if kind == MARKER:
             close_group()
             m = CONT_START_RE.match(ln.text)
