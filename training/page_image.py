@@ -163,13 +163,11 @@ def page_blocks(text: str, gold: dict) -> list[tuple[str, str]]:
     to print: each article's headline lines as one headline (kicker and subtitle in the
     middle size), bylines, captions and notes in small print, paragraphs with their wrapped
     lines joined, across a column break too (an inner subhead as a paragraph), page furniture
-    left out; a ``break``
-    between two articles' headlines stacked one above the other."""
-    lines = [ln for ln in text.split("\n")]
+    left out; a ``break`` between two articles' headlines stacked one above the other."""
     rows: list[tuple[str, int, str, bool]] = []  # (tag, article, line, blank before)
     tags = iter(gold["lines"])
     blank = True
-    for ln in lines:
+    for ln in text.split("\n"):
         if not ln.strip():
             blank = True
             continue
