@@ -211,6 +211,42 @@ def pick_outlets(data: dict, labelled: dict[str, dict], per_domain: int = 50, se
     return reasons
 
 
+def pick_outlets_by_split(
+    data: dict,
+    labelled: dict[str, dict],
+    splits: dict[str, str],
+    per_domain: int = 24,
+    rule_share: float = 0.25,
+    seed: int = 0,
+    per_domain_test: int | None = None,
+) -> dict[str, list[str]]:
+    """``{id: [reasons]}`` for a further ``other_outlets`` reading set, drawn within each of
+    its splits (``splits``: id → ``train`` / ``dev_ood`` / ``test_ood``) so that every split,
+    the out-of-outlet test included, gains rule-blind candidates: per split and domain the
+    unread items the model or the nearest neighbours of the labelled positives put highest
+    (``per_domain``, ``per_domain_test`` in ``test_ood``; half each, with :func:`pick`'s
+    random quarter), and a ``rule_share`` of the unread rule hits. Reasons carry the split's
+    name."""
+    rng = random.Random(seed + 2)
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for name in ("train", "dev_ood", "test_ood"):
+        mask = np.array([splits.get(str(x)) == name for x in data["ids"]])
+        sub = {k: v[mask] for k, v in data.items()}
+        n = per_domain_test if name == "test_ood" and per_domain_test else per_domain
+        for x, why in pick(sub, labelled, n, seed, anchors=data).items():
+            reasons[x] += [f"{w}:{name}" for w in why]
+        for x, r in zip(sub["ids"], sub["rules"], strict=True):
+            x = str(x)
+            if (
+                r != "other"
+                and x not in labelled
+                and x not in reasons
+                and rng.random() < rule_share
+            ):
+                reasons[x].append(f"rule:{r}:{name}")
+    return reasons
+
+
 TEST_FROM = "20250101"  # CCTV test period (training.splits: after DEV_END)
 
 
@@ -277,12 +313,29 @@ def main(argv=None) -> None:
     b.add_argument("--size", type=int, default=100)
     b.add_argument("--out", type=Path, required=True)
     b.add_argument("--outlets", action="store_true", help="the other_outlets reading set")
+    b.add_argument(
+        "--outlets-by-split",
+        action="store_true",
+        help="a further other_outlets set, drawn within each split (see pick_outlets_by_split)",
+    )
     a = ap.parse_args(argv)
+    from nlp.io import iter_jsonl
+
     if a.cmd == "embed":
         embed(a.tokens, a.part, a.threads, a.limit, a.labelled, a.reverse)
         return
     data, labelled = load_parts(), labelled_rows()
-    if a.outlets:
+    if a.outlets_by_split:
+        from training.splits import outlet_split
+
+        splits = {
+            x["id"]: outlet_split(x["id"], x.get("date", ""), x.get("outlet", ""))
+            for x in iter_jsonl(paths.corpora_dir() / OUTLETS_FILE)
+        }
+        reasons = pick_outlets_by_split(
+            data, labelled, splits, a.per_domain, per_domain_test=a.per_domain_test
+        )
+    elif a.outlets:
         reasons = pick_outlets(data, labelled, a.per_domain)
     else:
         dates = {x["id"]: x.get("date", "") for x in iter_all_items()}

@@ -22,6 +22,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import re
 from collections import Counter
@@ -112,9 +113,9 @@ def write_adjudication(folder: Path, disagreements: list[str], chars: int = 900)
     return path
 
 
-def final_rows(folder: Path, name: str) -> list[dict]:
+def final_rows(folder: Path, name: str, date: str = "2026-12-02") -> list[dict]:
     """The label-file rows of a set: agreed labels, and adjudicated ones where they differ
-    (an item still undecided is left out)."""
+    (an item still undecided is left out); ``date``: when it was read, for the provenance."""
     a, b = read_lines(folder / "reads-A"), read_lines(folder / "reads-B")
     adj_path = folder / "adjudicated.txt"
     adj = read_lines_file(adj_path) if adj_path.exists() else {}
@@ -144,7 +145,7 @@ def final_rows(folder: Path, name: str) -> list[dict]:
             "adjudicated": adjudicated,
             "note": (adj[i][1] if adjudicated else na) or nb,
             "picked_by": prov.get(i, []),
-            "sample": f"{name}: double blind reading (2026-12-02)",
+            "sample": f"{name}: double blind reading ({date})",
         }
         if second and second != label:
             row["secondary"] = second
@@ -174,6 +175,7 @@ def main(argv=None) -> None:
     ap.add_argument("cmd", choices=("agree", "write"))
     ap.add_argument("folder", type=Path)
     ap.add_argument("--name", default="")
+    ap.add_argument("--date", default=str(datetime.date.today()), help="when the set was read")
     a = ap.parse_args(argv)
     if a.cmd == "agree":
         stats = agreement(a.folder)
@@ -182,7 +184,7 @@ def main(argv=None) -> None:
         print(json.dumps(stats, ensure_ascii=False, indent=1))
         print(f"disagreements for a third reading: {path}")
         return
-    rows = final_rows(a.folder, a.name or a.folder.name)
+    rows = final_rows(a.folder, a.name or a.folder.name, a.date)
     out = label_file(a.name or a.folder.name)
     out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     print(f"{len(rows)} rows → {out}: {dict(Counter(r['label'] for r in rows))}")
