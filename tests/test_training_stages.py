@@ -184,3 +184,16 @@ def test_the_secondary_threshold_is_scored_against_read_second_domains():
     assert row[0.1]["shown"] == 2 and row[0.1]["right"] == 1
     assert row[0.3]["shown"] == 1 and row[0.3]["f1"] == 1.0
     assert best_threshold(table)["threshold"] == 0.3
+
+
+def test_an_epoch_repeats_rare_and_other_outlet_rows_as_configured():
+    import numpy as np
+
+    from nlp.labels import LABEL2ID
+    from training.train_classifier import oversampled_index
+
+    y = np.array([LABEL2ID[x] for x in ("other", "agri_insurance", "public_security", "other")])
+    outlet = np.array([False, True, True, False])
+    assert oversampled_index(y, outlet, 4, 1) == [0, 1, 1, 1, 1, 2, 3]
+    assert oversampled_index(y, outlet, 4, 3) == [0, 1, 1, 1, 1, 2, 2, 2, 3]
+    assert oversampled_index(y, outlet, 1, 1) == [0, 1, 2, 3]

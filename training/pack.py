@@ -116,7 +116,7 @@ def build_pack(cfg: PackConfig) -> Path:
     for split, names in (("train", ("train",)), ("dev", ("dev", "dev_ood"))):
         sel = classifier_windows(rows, names, items, tok, ccfg)
         cols = sel[:]
-        cls[split] = (cols["window"], np.array(cols["label"]), cols["full"])
+        cls[split] = (cols["window"], np.array(cols["label"]), cols["full"], cols["id"])
     pairs = Path(cfg.pairs) if cfg.pairs else pairs_dir()
     summ = {}
     for split, limit in (("train", cfg.max_pairs), ("dev", cfg.dev_pairs)):
@@ -164,10 +164,11 @@ def build_pack(cfg: PackConfig) -> Path:
     (out / "header.json").write_text(json.dumps(f.header))
 
     data = {}
-    for split, (seqs, labels, full) in cls.items():
+    for split, (seqs, labels, full, item_ids) in cls.items():
         r = _ragged(seqs, remap)
         data[f"cls_{split}_ids"], data[f"cls_{split}_off"] = r["ids"], r["offsets"]
         data[f"cls_{split}_labels"] = labels
+        data[f"cls_{split}_items"] = np.array(item_ids)  # corpus ids: where each row is from
         r = _ragged(full, remap)  # whole articles (up to 16 windows), for attention reading
         data[f"cls_{split}_full"], data[f"cls_{split}_foff"] = r["ids"], r["offsets"]
     dec_index = {b: i for i, b in enumerate(dec_vocab)}

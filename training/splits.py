@@ -22,6 +22,8 @@ TEST_OUTLETS = frozenset(
 OUTLET_DEV_FROM = {"cnnewshub": "20260720", "eventmonitor": "20170701"}
 """Other ``other_outlets`` items from these dates on are dev (the domestic feeds' last days;
 the EventMonitor web news of 2017-H2 and 2018), the earlier ones train."""
+OUTLET_PREFIXES = tuple(f"{source}-" for source in OUTLET_DEV_FROM)
+"""How the ids of ``other_outlets`` items begin (one prefix per source)."""
 
 
 def outlet_split(item_id: str, date: str, outlet: str) -> str:

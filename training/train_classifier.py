@@ -27,6 +27,7 @@ from nlp.labels import LABEL2ID, LABELS, RARE_LABELS
 from nlp.precision import training_autocast
 from training.config import parse_config, resolved, save_config
 from training.pack import length_batches, open_pack, unragged
+from training.splits import OUTLET_PREFIXES
 
 
 @dataclass
@@ -41,6 +42,13 @@ class TrainConfig:
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay"})
     warmup: float = field(default=0.06, metadata={"help": "share of steps warming up"})
     rare_oversample: int = field(default=4, metadata={"help": "copies of rare-domain examples"})
+    outlet_oversample: int = field(
+        default=1,
+        metadata={
+            "help": "copies of the other outlets' training rows (ids cnnewshub-/eventmonitor-; "
+            "the larger of this and rare_oversample for a rare row of theirs)"
+        },
+    )
     seed: int = field(default=13, metadata={"help": "random seed"})
     max_minutes: float = field(default=4.0, metadata={"help": "stop after this long"})
     limit: int = field(default=0, metadata={"help": "use only N training rows (smoke tests)"})
@@ -140,6 +148,26 @@ def article_logits(model, articles: list[list[list[int]]], special, device):
     return z if torch.is_grad_enabled() else z.float().cpu().numpy()
 
 
+def oversampled_index(
+    labels: np.ndarray, outlet: np.ndarray, rare_copies: int, outlet_copies: int
+) -> list[int]:
+    """The training rows of one epoch: each row ``rare_copies`` times if its label is a rare
+    domain, ``outlet_copies`` times if it is another outlet's, the larger of the two if both.
+
+    Example:
+        >>> from nlp.labels import LABEL2ID
+        >>> y = np.array([LABEL2ID["other"], LABEL2ID["agri_insurance"], LABEL2ID["other"]])
+        >>> oversampled_index(y, np.array([False, True, True]), 3, 2)
+        [0, 1, 1, 1, 2, 2]
+    """
+    rare = {LABEL2ID[x] for x in RARE_LABELS}
+    return [
+        i
+        for i, y in enumerate(labels)
+        for _ in range(max(rare_copies if y in rare else 1, outlet_copies if outlet[i] else 1))
+    ]
+
+
 def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
     ccfg = ccfg or ClassifierConfig()
     torch.manual_seed(cfg.seed)
@@ -153,6 +181,10 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
         return wins, y
 
     train_w, train_y = split("train")
+    n_train = len(train_y)
+    # where each training row is from (packs written before the item ids: all CCTV)
+    items = z["cls_train_items"] if "cls_train_items" in z else np.array([""] * n_train)
+    train_outlet = np.array([str(x).startswith(OUTLET_PREFIXES) for x in items])
     dev_w, dev_y = split("dev")
     attention = cfg.long_strategy == "attention"
     ccfg.long_strategy = cfg.long_strategy
@@ -167,6 +199,7 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
         train_w, dev_w = whole("train", cfg.train_chunks), whole("dev", cfg.max_chunks)
     if cfg.limit:
         train_w, train_y = train_w[: cfg.limit], train_y[: cfg.limit]
+        train_outlet = train_outlet[: cfg.limit]
     if cfg.max_other:
         other = [i for i, y in enumerate(train_y) if y == LABEL2ID["other"]]
         drop = set(other) - set(
@@ -174,6 +207,7 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
         )
         keep_rows = [i for i in range(len(train_y)) if i not in drop]
         train_w, train_y = [train_w[i] for i in keep_rows], train_y[keep_rows]
+        train_outlet = train_outlet[keep_rows]
     if cfg.max_tokens and not attention:
         short = ClassifierConfig(
             max_length=cfg.max_tokens + 2,
@@ -183,10 +217,7 @@ def train(cfg: TrainConfig, ccfg: ClassifierConfig | None = None) -> dict:
     counts = np.bincount(train_y, minlength=len(LABELS)).astype(float)
     weights = torch.tensor(1 / np.sqrt(np.maximum(counts, 1)), dtype=torch.float32)
     weights = (weights / weights.mean()).to(device)
-    rare = {LABEL2ID[x] for x in RARE_LABELS}
-    index = [
-        i for i, y in enumerate(train_y) for _ in range(cfg.rare_oversample if y in rare else 1)
-    ]
+    index = oversampled_index(train_y, train_outlet, cfg.rare_oversample, cfg.outlet_oversample)
 
     model = build_model(base, ccfg)
     if cfg.init:
