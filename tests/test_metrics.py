@@ -21,6 +21,7 @@ from nlp.evaluation.entities import (
     repeated_ngram,
 )
 from nlp.evaluation.metrics import (
+    MIN_SUPPORT,
     MISSED,
     bootstrap_ci,
     classification_metrics,
@@ -52,6 +53,21 @@ def test_classification_metrics_by_hand():
     assert m["macro_f1_labels"] == ["a", "b", "c"]
     assert m["macro_f1"] == pytest.approx((0.5 + 0.8 + 0.0) / 3)
     assert m["confusion"] == [[1, 1, 0, 0], [0, 2, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]]
+
+
+def test_supported_macro_f1_leaves_out_labels_with_few_gold_items():
+    # "a" has 6 gold items, "b" one: missing that one article zeroes b's F1 and halves the
+    # plain macro average, while the supported average is decided by "a" alone.
+    y_true = ["a"] * 6 + ["b"]
+    y_pred = ["a"] * 6 + ["a"]
+    m = classification_metrics(y_true, y_pred, ["a", "b", "c"])
+    f1_a = 2 * (6 / 7) * 1.0 / (6 / 7 + 1.0)
+    assert m["macro_f1"] == pytest.approx((f1_a + 0.0) / 2)
+    assert m["macro_f1_supported_labels"] == ["a"]
+    assert m["macro_f1_supported"] == pytest.approx(f1_a)
+    assert MIN_SUPPORT == 5
+    few = classification_metrics(["a", "b"], ["a", "b"], ["a", "b"])
+    assert few["macro_f1_supported"] is None and few["macro_f1_supported_labels"] == []
 
 
 def test_classification_metrics_match_sklearn():

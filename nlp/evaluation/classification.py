@@ -163,6 +163,8 @@ class ClassificationEvaluator(Evaluator):
             "domain_recall": details["domain_recall"],
             "domain_precision": details["domain_precision"],
         }
+        if details["macro_f1_supported"] is not None:  # some label has MIN_SUPPORT gold items
+            flat["macro_f1_supported"] = details["macro_f1_supported"]
         flat.update({f"f1_{lab}": pc["f1"] for lab, pc in details["per_class"].items()})
         return flat
 

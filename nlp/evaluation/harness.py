@@ -26,6 +26,7 @@ from nlp import paths
 from nlp.evaluation.base import Progress
 from nlp.evaluation.classification import ClassificationEvaluator
 from nlp.evaluation.data import LabelledSet
+from nlp.evaluation.metrics import MIN_SUPPORT
 from nlp.labels import LABELS, RARE_LABELS
 
 ModelFactory = Callable[[], object]
@@ -148,10 +149,13 @@ def summary_line(result: dict) -> str:
     """One line of figures of a result: ``seed_page finetuned n=9 acc=1.000 ...``."""
     rare = " ".join(f"{lab[:6]}={result['per_class'][lab]['f1']:.2f}" for lab in RARE_LABELS)
     ece = "–" if result["ece"] is None else f"{result['ece']:.3f}"
+    sup = result["macro_f1_supported"]
+    supported = "–" if sup is None else f"{sup:.3f}"
     missed = f" missed={result['n_missed']}" if result["n_missed"] else ""
     return (
         f"{result['data']:12s} {result['model']:22s} n={result['n']:4d} "
-        f"acc={result['accuracy']:.3f} macroF1={result['macro_f1']:.3f} {rare} ECE={ece}{missed}"
+        f"acc={result['accuracy']:.3f} macroF1={result['macro_f1']:.3f} "
+        f"macroF1(n>={MIN_SUPPORT})={supported} {rare} ECE={ece}{missed}"
     )
 
 
@@ -210,10 +214,10 @@ def run(
 def markdown(results: list[dict]) -> str:
     """The results as one Markdown table, one row per (set, model)."""
     rows = [
-        "| data | model | n | accuracy | macro-F1 | "
+        f"| data | model | n | accuracy | macro-F1 | macro-F1 (labels ≥ {MIN_SUPPORT} items) | "
         + " | ".join(f"F1 {lab}" for lab in LABELS)
         + " | domain recall | domain precision | ECE | missed |",
-        "|" + "---|" * (9 + len(LABELS)),
+        "|" + "---|" * (10 + len(LABELS)),
     ]
 
     def num(v) -> str:
@@ -224,7 +228,8 @@ def markdown(results: list[dict]) -> str:
         dom = f"{num(m.get('domain_recall'))} | {num(m.get('domain_precision'))}"
         rows.append(
             f"| {m['data']} | {m['model']} | {m['n']} | {m['accuracy']:.3f} | "
-            f"{m['macro_f1']:.3f} | {f1s} | {dom} | {num(m['ece'])} | {m['n_missed']} |"
+            f"{m['macro_f1']:.3f} | {num(m['macro_f1_supported'])} | {f1s} | {dom} | "
+            f"{num(m['ece'])} | {m['n_missed']} |"
         )
     return "\n".join(rows) + "\n"
 

@@ -27,6 +27,11 @@ MISSED = "missed"
 """The prediction for a gold item the system never produced (e.g. an article the segmenter did
 not find): never right, see ``missing`` in :func:`classification_metrics`."""
 
+MIN_SUPPORT = 5
+"""Gold items a label needs to count in ``macro_f1_supported`` (:func:`classification_metrics`):
+on a set with one or two items of a label, that label's F1 is 0 or 1 on a single article and
+carries a full share of the plain macro average."""
+
 # ---------------------------------------------------------------------------------------------
 # classification
 # ---------------------------------------------------------------------------------------------
@@ -51,12 +56,15 @@ def classification_metrics(
             ``n_missed``, but not a class of its own in ``per_class`` or the macro average.
 
     Returns:
-        ``{"n", "accuracy", "macro_f1", "macro_f1_labels", "per_class", "n_missed",
-        "labels", "confusion"}``. ``confusion`` is a nested list, rows = true label, columns =
+        ``{"n", "accuracy", "macro_f1", "macro_f1_labels", "macro_f1_supported",
+        "macro_f1_supported_labels", "per_class", "n_missed", "labels", "confusion"}``. ``confusion`` is a nested list, rows = true label, columns =
         predicted label, both in ``labels`` order. ``macro_f1`` averages F1 over the labels
         that occur in ``y_true`` or ``y_pred`` (listed in ``macro_f1_labels``): a label that
         is absent from both has no defined F1 and is left out rather than counted as 0.
         Precision (recall) of a label never predicted (never true) is 0.
+        ``macro_f1_supported`` averages F1 over the labels with at least :data:`MIN_SUPPORT`
+        gold items only (``None`` when none has): the figure to choose between models by on small
+        sets, where the plain average turns on single articles.
     """
     y_true = list(y_true)
     y_pred = list(y_pred)
@@ -84,12 +92,15 @@ def classification_metrics(
     denom = precision + recall
     f1 = np.divide(2 * precision * recall, denom, out=np.zeros(k), where=denom > 0)
     present = [i for i in range(len(classes)) if support[i] > 0 or predicted[i] > 0]
+    supported = [i for i in range(len(classes)) if support[i] >= MIN_SUPPORT]
     n = len(y_true)
     return {
         "n": n,
         "accuracy": float(tp.sum() / n) if n else 0.0,
         "macro_f1": float(np.mean(f1[present])) if present else 0.0,
         "macro_f1_labels": [labels[i] for i in present],
+        "macro_f1_supported": float(np.mean(f1[supported])) if supported else None,
+        "macro_f1_supported_labels": [labels[i] for i in supported],
         "per_class": {
             label: {
                 "precision": float(precision[i]),
