@@ -50,20 +50,15 @@ def main(argv: list[str] | None = None) -> list[dict]:
         if clf.precision != precision:
             print(f"{precision}: not available here ({clf.precision} instead), skipped")
             continue
-        clf.predict(texts[:8])  # warm-up
-        t0 = time.perf_counter()
-        probs = clf.predict_proba(texts)
-        seconds = time.perf_counter() - t0
-        top = probs.argmax(1)
+        top, seconds, macro_f1 = timed_run(clf, texts, gold)
         reference = top if reference is None else reference
-        m = classification_metrics(gold, [LABELS[i] for i in top], LABELS)
         rows.append(
             {
                 "precision": precision,
                 "articles": len(texts),
                 "seconds": round(seconds, 2),
                 "articles_per_s": round(len(texts) / seconds, 1),
-                "macro_f1": round(m["macro_f1"], 4),
+                "macro_f1": round(macro_f1, 4),
                 "changed": round(float((top != reference).mean()), 4),
             }
         )
@@ -92,20 +87,26 @@ def main(argv: list[str] | None = None) -> list[dict]:
     return rows
 
 
-def time_model(folder, base, texts: list[str], gold: list[str]) -> dict:
-    """Articles per second and test macro-F1 of one model folder at its shipped settings."""
-    clf = DomainClassifier(folder, base=base)
+def timed_run(clf, texts: list[str], gold: list[str]):
+    """``(top label indices, seconds, macro-F1)`` of one timed pass after a short warm-up."""
     clf.predict(texts[:8])  # warm-up
     t0 = time.perf_counter()
     top = clf.predict_proba(texts).argmax(1)
     seconds = time.perf_counter() - t0
     m = classification_metrics(gold, [LABELS[i] for i in top], LABELS)
+    return top, seconds, m["macro_f1"]
+
+
+def time_model(folder, base, texts: list[str], gold: list[str]) -> dict:
+    """Articles per second and test macro-F1 of one model folder at its shipped settings."""
+    clf = DomainClassifier(folder, base=base)
+    _, seconds, macro_f1 = timed_run(clf, texts, gold)
     return {
         "model": str(folder or "shipped"),
         "precision": clf.precision,
         "lexical_weight": clf.cfg.lexical_weight,
         "articles_per_s": round(len(texts) / seconds, 1),
-        "macro_f1": round(m["macro_f1"], 4),
+        "macro_f1": round(macro_f1, 4),
     }
 
 

@@ -145,12 +145,15 @@ def below_threshold(
     ]
 
 
+def _num(v) -> str:
+    """A figure to three decimals, or ``–`` when it is undefined (``None``)."""
+    return "–" if v is None else f"{v:.3f}"
+
+
 def summary_line(result: dict) -> str:
     """One line of figures of a result: ``seed_page finetuned n=9 acc=1.000 ...``."""
     rare = " ".join(f"{lab[:6]}={result['per_class'][lab]['f1']:.2f}" for lab in RARE_LABELS)
-    ece = "–" if result["ece"] is None else f"{result['ece']:.3f}"
-    sup = result["macro_f1_supported"]
-    supported = "–" if sup is None else f"{sup:.3f}"
+    ece, supported = _num(result["ece"]), _num(result["macro_f1_supported"])
     missed = f" missed={result['n_missed']}" if result["n_missed"] else ""
     return (
         f"{result['data']:12s} {result['model']:22s} n={result['n']:4d} "
@@ -220,16 +223,13 @@ def markdown(results: list[dict]) -> str:
         "|" + "---|" * (10 + len(LABELS)),
     ]
 
-    def num(v) -> str:
-        return "–" if v is None else f"{v:.3f}"
-
     for m in results:
         f1s = " | ".join(f"{m['per_class'][lab]['f1']:.3f}" for lab in LABELS)
-        dom = f"{num(m.get('domain_recall'))} | {num(m.get('domain_precision'))}"
+        dom = f"{_num(m.get('domain_recall'))} | {_num(m.get('domain_precision'))}"
         rows.append(
             f"| {m['data']} | {m['model']} | {m['n']} | {m['accuracy']:.3f} | "
-            f"{m['macro_f1']:.3f} | {num(m['macro_f1_supported'])} | {f1s} | {dom} | "
-            f"{num(m['ece'])} | {m['n_missed']} |"
+            f"{m['macro_f1']:.3f} | {_num(m['macro_f1_supported'])} | {f1s} | {dom} | "
+            f"{_num(m['ece'])} | {m['n_missed']} |"
         )
     return "\n".join(rows) + "\n"
 

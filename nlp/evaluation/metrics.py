@@ -57,14 +57,15 @@ def classification_metrics(
 
     Returns:
         ``{"n", "accuracy", "macro_f1", "macro_f1_labels", "macro_f1_supported",
-        "macro_f1_supported_labels", "per_class", "n_missed", "labels", "confusion"}``. ``confusion`` is a nested list, rows = true label, columns =
-        predicted label, both in ``labels`` order. ``macro_f1`` averages F1 over the labels
+        "macro_f1_supported_labels", "per_class", "n_missed", "labels", "confusion"}``.
+        ``confusion`` is a nested list, rows = true label, columns = predicted label, both in
+        ``labels`` order. ``macro_f1`` averages F1 over the labels
         that occur in ``y_true`` or ``y_pred`` (listed in ``macro_f1_labels``): a label that
         is absent from both has no defined F1 and is left out rather than counted as 0.
         Precision (recall) of a label never predicted (never true) is 0.
         ``macro_f1_supported`` averages F1 over the labels with at least :data:`MIN_SUPPORT`
-        gold items only (``None`` when none has): the figure to choose between models by on small
-        sets, where the plain average turns on single articles.
+        gold items only (``None`` when none has): the figure to choose between models by on
+        small sets, where the plain average turns on single articles.
     """
     y_true = list(y_true)
     y_pred = list(y_pred)
