@@ -4,11 +4,12 @@ continued bodies), and every body becomes a :class:`SegmentedArticle`."""
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nlp.segment.boundaries import Body, Group, Likelihood, grams
 from nlp.segment.config import SegmentConfig
 from nlp.segment.lines import (
+    BODY,
     BYLINE,
     CAPTION,
     HEAD,
@@ -17,9 +18,10 @@ from nlp.segment.lines import (
     SUBTITLE,
     WIRE_LEAD_RE,
     Line,
+    _is_headline_like,
     han_len,
 )
-from nlp.text import join_wrapped_lines
+from nlp.text import ends_sentence, join_wrapped_lines
 from nlp.types import Article
 
 
@@ -54,6 +56,27 @@ def _body_text(body: Body) -> str:
             run.append(ln.text)
     paragraphs.extend(join_wrapped_lines(run))
     return "\n".join(p for p in paragraphs if p)
+
+
+def tail_headline(body: Body, cfg: SegmentConfig) -> int:
+    """How many of ``body``'s last lines are a headline printed under it: a run of at most
+    :attr:`SegmentConfig.tail_headline_lines` headline-like body lines that starts a new
+    paragraph block right after a line ending a sentence, with body text left before it and
+    at most :attr:`SegmentConfig.max_headline_chars` Han characters a line; 0 for none.
+    (For a body that got no headline: a paragraph never ends without punctuation, so an
+    unpunctuated end is a headline the tagger read as body text.)"""
+    lines, most = body.lines, cfg.tail_headline_lines
+    k = 0
+    while k < min(most, len(lines) - 1):
+        ln = lines[-1 - k]
+        if ln.kind != BODY or not _is_headline_like(ln.text, cfg, allow_comma=True):
+            break
+        k += 1
+    for n in range(k, 0, -1):
+        first, before = lines[-n], lines[-n - 1]
+        if first.block != before.block and ends_sentence(before.text):
+            return n
+    return 0
 
 
 def _head_text(lines: list[Line]) -> str:
@@ -188,9 +211,14 @@ def assemble(
             if id(unit) in headline_only:
                 out.append(_headline_only(unit))
             continue
-        blocks = titles.get(id(unit), [])
+        key = id(unit)
+        blocks = titles.get(key, [])
         title = " ".join(_head_text(b) for b in blocks)
-        extra = extras.get(id(unit), [])
+        if not title and (n := tail_headline(unit, cfg)):
+            title = " ".join(ln.text for ln in unit.lines[-n:])
+            unit = replace(unit, lines=unit.lines[:-n])
+            position[key] = "after"
+        extra = extras.get(key, [])
         bylines = [ln.text for ln in extra if ln.kind == BYLINE]
         body = _body_text(unit)
         wire = WIRE_LEAD_RE.match(body)  # matched once joined: the dateline may wrap
@@ -207,9 +235,7 @@ def assemble(
             continue
         art = Article(title=title, body=body, byline=" ".join(bylines), captions=captions)
         out.append(
-            SegmentedArticle(
-                art, unit.continued_from, unit.continued_to, position.get(id(unit), "")
-            )
+            SegmentedArticle(art, unit.continued_from, unit.continued_to, position.get(key, ""))
         )
     return out
 

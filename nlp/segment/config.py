@@ -56,6 +56,10 @@ class SegmentConfig:
     better by more than this (summed mean log-likelihood ratio; 95% of pairs of same-day
     新闻联播 stories are told apart by more than 1.0)."""
 
+    tail_headline_lines: int = 3
+    """An article left without a headline whose body ends, after a finished sentence, in a new
+    paragraph block of up to this many headline-like lines (no sentence punctuation) takes
+    them as its headline printed after it (a body never ends unpunctuated; 0: off)."""
     mend: str = "untitled,bodiless"
     """Repairs of the learned segmenter's output (comma-separated, empty for none):
     ``untitled`` joins an article without headline, continuation note or byline to the one
