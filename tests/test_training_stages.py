@@ -197,3 +197,65 @@ def test_an_epoch_repeats_rare_and_other_outlet_rows_as_configured():
     assert oversampled_index(y, outlet, 4, 1) == [0, 1, 1, 1, 1, 2, 3]
     assert oversampled_index(y, outlet, 4, 3) == [0, 1, 1, 1, 1, 2, 2, 2, 3]
     assert oversampled_index(y, outlet, 1, 1) == [0, 1, 2, 3]
+
+
+def test_trained_attention_finds_the_window_that_says_what_the_article_is_about():
+    """Articles of three windows: one carries the label (and a marker), two are about
+    something else. Averaged, the two win; the trained scorer learns to look at the marker."""
+    import numpy as np
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from nlp.classifier import DomainModel
+    from training.train_attention import AttentionConfig, train
+
+    enc = BertModel(
+        BertConfig(
+            vocab_size=20,
+            hidden_size=8,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=8,
+        ),
+        add_pooling_layer=False,
+    )
+    model = DomainModel(enc, 6, dropout=0.0)
+    with torch.no_grad():
+        model.head.weight.zero_()
+        model.head.bias.zero_()
+        model.head.weight[:, :6] = torch.eye(6)  # logits = the first six dimensions
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 5, size=60)  # a domain each; the distractors read as "other" (5)
+    vecs, owners = [], []
+    for i, label in enumerate(y):
+        signal = np.zeros(8)
+        signal[label], signal[6] = 1.0, 1.0
+        other = np.zeros(8)
+        other[5] = 0.8
+        vecs += [other, signal, other]
+        owners += [i, i, i]
+    vecs, owners = np.array(vecs, dtype=np.float32), np.array(owners)
+
+    def accuracy():
+        with torch.no_grad():
+            art = model.combine(torch.tensor(vecs), torch.tensor(owners), len(y))
+            return float((model.classify(art).argmax(1).numpy() == y).mean())
+
+    assert accuracy() == 0.0  # the mean: "other" everywhere
+    head_before = model.head.weight.detach().clone()
+    _, n_long = train(model, vecs, owners, y, AttentionConfig(epochs=150, lr=0.1, weight_decay=0.0))
+    assert n_long == 60 and accuracy() == 1.0
+    assert torch.equal(model.head.weight, head_before)  # the head is kept unless asked
+
+
+def test_long_subset_keeps_the_articles_longer_than_one_window():
+    from nlp.evaluation.data import LabelledSet
+    from training.evaluate import long_subset
+
+    short, long = "防汛。", "各地部署防汛工作，水利部门加强巡查。" * 40
+    data = LabelledSet(
+        "dev", [short, long, None], ["other", "water_management", "other"], ["a", "b", "c"]
+    )
+    sub = long_subset(data, room=254)
+    assert sub.name == "dev_long" and sub.ids == ["b"] and sub.labels == ["water_management"]
+    assert long_subset(data, room=10_000).ids == []

@@ -111,7 +111,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument(
         "--variants", action="store_true", help="also score fp32/int8 and chunked reading"
     )
+    ap.add_argument(
+        "--long",
+        action="store_true",
+        help="also score each set's long articles (more than the classifier's one window) as "
+        "<set>_long: where head + tail and whole-article reading differ",
+    )
     return ap.parse_args(argv)
+
+
+def long_subset(data: LabelledSet, room: int | None = None) -> LabelledSet:
+    """The items of ``data`` longer than one window of the shipped classifier (``room``
+    content tokens, default its ``max_length`` - 2), as the set ``<name>_long``."""
+    from nlp.classifier import load_config
+    from nlp.encoder import load_tokenizer
+    from nlp.windows import tokenize
+
+    room = room or load_config().max_length - 2
+    keep = [i for i, t in enumerate(data.texts) if t is not None]
+    ids = tokenize(load_tokenizer(), [data.texts[i] for i in keep])
+    keep = [i for i, seq in zip(keep, ids, strict=True) if len(seq) > room]
+    return LabelledSet(
+        f"{data.name}_long",
+        [data.texts[i] for i in keep],
+        [data.labels[i] for i in keep],
+        [data.ids[i] for i in keep],
+    )
 
 
 def _log(message: str) -> None:
@@ -129,6 +154,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if paths.seed_page().is_file():
         sets.append(load_seed_page())
     sets += [load_labelled_file(p) for p in args.files]
+    if args.long:
+        sets += [long_subset(s) for s in list(sets) if s.name != "seed_page"]
     for s in sets:
         _log(f"set {s.name}: {len(s.texts)} items")
     models = harness.finetuned_models(args.model_dir, args.variants)
