@@ -198,3 +198,26 @@ def test_lead_headline_is_never_empty_and_never_long(text):
     if text.strip():
         assert out.strip()
     assert len(out) <= 30
+
+
+def test_the_fallback_takes_out_a_dateline_its_lead_compression_kept():
+    from nlp.evaluation.defects import dateline_or_byline
+    from nlp.summarizer import fallback_summary, passes_checks
+
+    source = "国务院新闻办公室举行发布会 新华社北京6月3日电 国务院新闻办公室今天举行发布会，介绍防汛工作。"
+    assert dateline_or_byline(lead_headline(source, 30))  # what the lead compression gives
+    out = fallback_summary(source, 40)
+    assert out == "国务院新闻办公室举行发布会" and passes_checks(out, source)
+    byline = "市水利局（记者 张三）部署全市防汛工作，要求各地加强巡查。"
+    assert fallback_summary(byline, 40) == "市水利局部署全市防汛工作"
+
+
+def test_the_fallback_reads_on_when_the_lead_is_too_short_and_keeps_it_when_nothing_passes():
+    from nlp.summarizer import fallback_summary
+
+    source = (
+        "他说。市体育局昨天在市体育中心隆重举办第十五届全民健身运动会开幕式暨群众体育展示活动。"
+    )
+    assert lead_headline(source, 30) == "他说"
+    assert fallback_summary(source, 40).startswith("市体育局昨天在市体育中心")
+    assert fallback_summary("好。", 40) == "好"  # nothing better: never empty
