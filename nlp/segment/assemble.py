@@ -61,8 +61,9 @@ def _body_text(body: Body) -> str:
 def tail_headline(body: Body, cfg: SegmentConfig) -> int:
     """How many of ``body``'s last lines are a headline printed under it: a run of at most
     :attr:`SegmentConfig.tail_headline_lines` headline-like body lines that starts a new
-    paragraph block right after a line ending a sentence, with body text left before it and
-    at most :attr:`SegmentConfig.max_headline_chars` Han characters a line; 0 for none.
+    paragraph block right after a line ending a sentence, with body text left before it
+    (headline-like: at most :attr:`SegmentConfig.max_headline_chars` characters, no sentence
+    punctuation, one comma at most); 0 for none.
     (For a body that got no headline: a paragraph never ends without punctuation, so an
     unpunctuated end is a headline the tagger read as body text.)"""
     lines, most = body.lines, cfg.tail_headline_lines
