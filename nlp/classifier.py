@@ -19,7 +19,7 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -261,20 +261,27 @@ class DomainClassifier:
         """Uncalibrated logits, ``(len(texts), 6)``; long texts per ``strategy``."""
         return self._logits(texts, strategy)[0]
 
-    def _logits(self, texts: list[str], strategy: str | None = None):
-        """Logits and, per text, the tokens read and the tokens in all."""
+    def _windows(self, texts: list[str], strategy: str | None = None, cfg=None):
+        """Every text's windows as ``strategy`` reads them under ``cfg`` (default the
+        model's): ``(windows, owners, tokens read, tokens in all)``, ``owners[j]`` the text
+        of window ``j``."""
         ids = tokenize(self.tokenizer, texts)
         owners, wins = [], []
         read = np.zeros(len(texts), dtype=int)
         for i, seq in enumerate(ids):
-            for w in windows(seq, self.cfg, strategy):
+            for w in windows(seq, cfg or self.cfg, strategy):
                 owners.append(i)
                 wins.append(w)
                 read[i] += len(w)
         total = np.array([len(seq) for seq in ids], dtype=int)
-        order = sorted(range(len(wins)), key=lambda j: len(wins[j]))
+        return wins, owners, read, total
+
+    def _logits(self, texts: list[str], strategy: str | None = None):
+        """Logits and, per text, the tokens read and the tokens in all."""
+        wins, owners, read, total = self._windows(texts, strategy)
         if (strategy or self.cfg.long_strategy) == "attention":
-            return self._attention_logits(wins, owners, order, len(texts)), read, total
+            return self._attention_logits(wins, owners, len(texts)), read, total
+        order = sorted(range(len(wins)), key=lambda j: len(wins[j]))
         out = np.zeros((len(wins), len(self.cfg.labels)), dtype=np.float32)
         with self._lock, inference_context(self.precision):
             adapt_threads()
@@ -288,21 +295,38 @@ class DomainClassifier:
         np.add.at(counts, owners, 1)
         return pooled / np.maximum(counts, 1)[:, None], read, total
 
-    def _attention_logits(self, wins, owners, order, n: int) -> np.ndarray:
-        """Every window encoded (batched by length), then combined per text."""
+    def _encode_windows(self, wins: list[list[int]]) -> torch.Tensor:
+        """The pooled encoder vector of every window (batched by length), in the model's
+        dtype; call under ``inference_context`` and ``torch.inference_mode``."""
         if self.precision in ONNX_PRECISIONS:
             raise ValueError("the attention strategy runs on torch: load a torch precision")
+        order = sorted(range(len(wins)), key=lambda j: len(wins[j]))
         vecs = None
+        adapt_threads()
+        for s in range(0, len(order), self.batch_size):
+            idx = order[s : s + self.batch_size]
+            v = self.model.encode(**collate([wins[j] for j in idx], *self._special))
+            if vecs is None:
+                vecs = torch.zeros(len(wins), v.shape[1], dtype=v.dtype)
+            vecs[idx] = v
+        return vecs
+
+    def _attention_logits(self, wins, owners, n: int) -> np.ndarray:
+        """Every window encoded, then combined per text by the model's attention."""
         with self._lock, inference_context(self.precision), torch.inference_mode():
-            adapt_threads()
-            for s in range(0, len(order), self.batch_size):
-                idx = order[s : s + self.batch_size]
-                v = self.model.encode(**collate([wins[j] for j in idx], *self._special))
-                if vecs is None:
-                    vecs = torch.zeros(len(wins), v.shape[1], dtype=v.dtype)
-                vecs[idx] = v
+            vecs = self._encode_windows(wins)
             art = self.model.combine(vecs, torch.tensor(owners), n)
             return self.model.classify(art).float().numpy()
+
+    def window_vectors(self, texts: list[str], max_chunks: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every window's pooled vector as the ``attention`` strategy reads each text with
+        ``max_chunks`` windows at most: ``(vectors (W, hidden) float32, owners (W,))`` (what
+        ``training.train_attention`` trains the window attention on)."""
+        read = replace(self.cfg, long_strategy="attention", max_chunks=max_chunks)
+        wins, owners, _, _ = self._windows(texts, cfg=read)
+        with self._lock, inference_context(self.precision), torch.inference_mode():
+            vecs = self._encode_windows(wins)
+        return vecs.float().numpy(), np.array(owners, dtype=np.int64)
 
     def scores(self, texts: list[str], strategy: str | None = None) -> np.ndarray:
         """Uncalibrated scores: the encoder's logits, or with a lexical model the blend

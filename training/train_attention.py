@@ -39,11 +39,8 @@ import torch
 
 from nlp import paths
 from nlp.classifier import ARTIFACT, DomainClassifier
-from nlp.cpu import adapt_threads
 from nlp.labels import LABEL2ID, LABELS
 from nlp.lora import load_small, save_small
-from nlp.precision import inference_context
-from nlp.windows import collate, tokenize, windows
 from training.config import parse_config, save_config
 
 log = logging.getLogger(__name__)
@@ -67,40 +64,16 @@ class AttentionConfig:
             raise ValueError(f"bad max_chunks/epochs: {self.max_chunks}, {self.epochs}")
 
 
-def encode_windows(clf: DomainClassifier, texts: list[str], max_chunks: int, batch: int = 32):
-    """Every window's pooled vector of each text: ``(vectors (W, hidden), owners (W,))``,
-    windows as the ``attention`` strategy reads them with ``max_chunks``."""
-    cfg = clf.cfg
-    read = type(cfg)(**{**cfg.__dict__, "long_strategy": "attention", "max_chunks": max_chunks})
-    wins, owners = [], []
-    for i, seq in enumerate(tokenize(clf.tokenizer, texts)):
-        for w in windows(seq, read):
-            wins.append(w)
-            owners.append(i)
-    order = sorted(range(len(wins)), key=lambda j: len(wins[j]))
-    vecs = np.zeros((len(wins), clf.model.head.in_features), dtype=np.float32)
-    t0 = time.time()
-    with inference_context(clf.precision), torch.inference_mode():
-        adapt_threads()
-        for s in range(0, len(order), batch):
-            idx = order[s : s + batch]
-            b = collate([wins[j] for j in idx], *clf._special)
-            vecs[idx] = clf.model.encode(**b).float().numpy()
-            if s // batch % 50 == 0:
-                log.info(
-                    "encoded %d / %d windows (%.0f s)", s + len(idx), len(wins), time.time() - t0
-                )
-    return vecs, np.array(owners, dtype=np.int64)
-
-
 def cached_vectors(clf, split: str, texts: list[str], cache: Path, max_chunks: int):
-    """:func:`encode_windows` of a split, cached in ``cache/<split>.npz``."""
+    """:meth:`DomainClassifier.window_vectors` of a split, cached in ``cache/<split>.npz``."""
     path = cache / f"{split}.npz"
     if path.is_file():
         z = np.load(path)
         if int(z["n"]) == len(texts):
             return z["vecs"], z["owners"]
-    vecs, owners = encode_windows(clf, texts, max_chunks)
+    t0 = time.time()
+    vecs, owners = clf.window_vectors(texts, max_chunks)
+    log.info("%s: %d windows encoded (%.0f s)", split, len(owners), time.time() - t0)
     cache.mkdir(parents=True, exist_ok=True)
     np.savez(path, vecs=vecs, owners=owners, n=len(texts))
     return vecs, owners
@@ -173,11 +146,9 @@ def main(argv: list[str] | None = None) -> dict:
         "final_loss": round(loss, 4),
         "seconds": round(time.time() - t0, 1),
     }
-    files = [k for k in meta if k not in ("weight_files",)]
-    save_small(state, {k: meta[k] for k in files}, out, ARTIFACT)
-    for extra in ("train_log.jsonl",):
-        if (init / extra).is_file():
-            shutil.copyfile(init / extra, out / extra)
+    save_small(state, meta, out, ARTIFACT)  # its own weight_files replace the init's
+    if (init / "train_log.jsonl").is_file():
+        shutil.copyfile(init / "train_log.jsonl", out / "train_log.jsonl")
     save_config(cfg, out, "attention_config.json")
     print(json.dumps(meta["attention"]))
     return meta["attention"]
