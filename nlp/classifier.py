@@ -42,7 +42,7 @@ from nlp.precision import (
 )
 from nlp.priority import PriorityLock
 from nlp.types import Classification
-from nlp.windows import collate, tokenize, windows  # noqa: F401 - re-exported
+from nlp.windows import collate, text_windows, tokenize, windows  # noqa: F401 - re-exported
 
 ARTIFACT = "classifier"
 LEXICAL = "lexical.npz"  # the char TF-IDF model blended in when ``lexical_weight`` > 0
@@ -262,25 +262,20 @@ class DomainClassifier:
         return self._logits(texts, strategy)[0]
 
     def _windows(self, texts: list[str], strategy: str | None = None, cfg=None):
-        """Every text's windows as ``strategy`` reads them under ``cfg`` (default the
-        model's): ``(windows, owners, tokens read, tokens in all)``, ``owners[j]`` the text
-        of window ``j``."""
+        """``(windows, owners, tokens read, tokens in all)`` of the texts read by ``strategy``
+        under ``cfg`` (default the model's; :func:`nlp.windows.text_windows`)."""
         ids = tokenize(self.tokenizer, texts)
-        owners, wins = [], []
-        read = np.zeros(len(texts), dtype=int)
-        for i, seq in enumerate(ids):
-            for w in windows(seq, cfg or self.cfg, strategy):
-                owners.append(i)
-                wins.append(w)
-                read[i] += len(w)
-        total = np.array([len(seq) for seq in ids], dtype=int)
-        return wins, owners, read, total
+        wins, owners, read = text_windows(ids, cfg or self.cfg, strategy)
+        return wins, owners, read, np.array([len(seq) for seq in ids], dtype=int)
 
     def _logits(self, texts: list[str], strategy: str | None = None):
         """Logits and, per text, the tokens read and the tokens in all."""
         wins, owners, read, total = self._windows(texts, strategy)
-        if (strategy or self.cfg.long_strategy) == "attention":
-            return self._attention_logits(wins, owners, len(texts)), read, total
+        if (strategy or self.cfg.long_strategy) == "attention":  # windows weighed, then the head
+            with self._lock, inference_context(self.precision), torch.inference_mode():
+                vecs = self._encode_windows(wins)
+                art = self.model.combine(vecs, torch.tensor(owners), len(texts))
+                return self.model.classify(art).float().numpy(), read, total
         order = sorted(range(len(wins)), key=lambda j: len(wins[j]))
         out = np.zeros((len(wins), len(self.cfg.labels)), dtype=np.float32)
         with self._lock, inference_context(self.precision):
@@ -311,17 +306,9 @@ class DomainClassifier:
             vecs[idx] = v
         return vecs
 
-    def _attention_logits(self, wins, owners, n: int) -> np.ndarray:
-        """Every window encoded, then combined per text by the model's attention."""
-        with self._lock, inference_context(self.precision), torch.inference_mode():
-            vecs = self._encode_windows(wins)
-            art = self.model.combine(vecs, torch.tensor(owners), n)
-            return self.model.classify(art).float().numpy()
-
     def window_vectors(self, texts: list[str], max_chunks: int) -> tuple[np.ndarray, np.ndarray]:
-        """Every window's pooled vector as the ``attention`` strategy reads each text with
-        ``max_chunks`` windows at most: ``(vectors (W, hidden) float32, owners (W,))`` (what
-        ``training.train_attention`` trains the window attention on)."""
+        """``(vectors (W, hidden) float32, owners (W,))`` of every window the ``attention``
+        strategy reads with ``max_chunks`` (what ``training.train_attention`` trains on)."""
         read = replace(self.cfg, long_strategy="attention", max_chunks=max_chunks)
         wins, owners, _, _ = self._windows(texts, cfg=read)
         with self._lock, inference_context(self.precision), torch.inference_mode():

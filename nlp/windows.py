@@ -36,6 +36,27 @@ def windows(ids: list[int], cfg, strategy: str | None = None) -> list[list[int]]
     return [parts[k] for k in pick]
 
 
+def text_windows(ids: list[list[int]], cfg, strategy: str | None = None):
+    """:func:`windows` of several texts' token ids, flattened: ``(windows, owners, tokens
+    read per text)``, ``owners[j]`` the text of window ``j``.
+
+    Example:
+        >>> from nlp.classifier import ClassifierConfig
+        >>> cfg = ClassifierConfig(max_length=6, head_tokens=2)
+        >>> wins, owners, read = text_windows([[1, 2], list(range(10))], cfg, "chunks")
+        >>> owners, read.tolist()
+        ([0, 1, 1, 1], [2, 10])
+    """
+    wins, owners = [], []
+    read = np.zeros(len(ids), dtype=int)
+    for i, seq in enumerate(ids):
+        for w in windows(seq, cfg, strategy):
+            owners.append(i)
+            wins.append(w)
+            read[i] += len(w)
+    return wins, owners, read
+
+
 def tokenize(tokenizer, texts: list[str]) -> list[list[int]]:
     """Content token ids of each text, without specials and without truncation."""
     return tokenizer(list(texts), add_special_tokens=False)["input_ids"]
