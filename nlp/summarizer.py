@@ -38,6 +38,7 @@ from nlp.seq2seq import (  # noqa: F401 - re-exported for training and tests
     PAD,
     UNK,
     SourceVocabulary,
+    beam_cache,
     build_seq2seq,
     decoder_layer_ids,
     lead_clause,
@@ -229,6 +230,7 @@ class Summarizer:
                     num_return_sequences=beams,
                     max_new_tokens=self.cfg.max_target_tokens,
                     no_repeat_ngram_size=self.cfg.no_repeat_ngram_size,
+                    past_key_values=beam_cache() if beams > 1 else None,
                     logits_processor=[
                         SourceVocabulary(allowed, in_source, beams, self.cfg.copy_bonus)
                     ],

@@ -14,6 +14,7 @@ from nlp.summarizer import (
     EOS,
     SourceVocabulary,
     SummarizerConfig,
+    beam_cache,
     build_seq2seq,
     decoder_layer_ids,
     lead_clause,
@@ -190,6 +191,30 @@ def test_seq2seq_trains_on_tiny_data_and_generates():
     model.eval()
     gen = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=5)
     assert gen[0, 1:4].tolist() == [5, 6, EOS]
+
+
+def test_beam_cache_gives_the_beams_of_the_default_cache():
+    torch.manual_seed(0)
+    dec_vocab = [1, 0, 2, 3, *range(10, 60)]
+    model = build_seq2seq(tiny_bert(), SummarizerConfig(decoder_layers=2, lora_r=2), dec_vocab)
+    model.eval()
+    ids = torch.tensor([[0, 11, 12, 13, 14, 15, 2], [0, 21, 22, 2, 1, 1, 1]])
+    kw = dict(
+        input_ids=ids,
+        attention_mask=(ids != 1).long(),
+        num_beams=4,
+        num_return_sequences=4,
+        max_new_tokens=8,
+        output_scores=True,
+        return_dict_in_generate=True,
+    )
+    with torch.inference_mode():
+        plain = model.generate(**kw)
+        ours = model.generate(past_key_values=beam_cache(), **kw)
+    assert ours.sequences.tolist() == plain.sequences.tolist()
+    torch.testing.assert_close(ours.sequences_scores, plain.sequences_scores)
+    # the beams do get reordered (else the test would not tell the caches apart)
+    assert (plain.beam_indices[:, 1:4] != torch.arange(8)[:, None]).any()
 
 
 def test_decoder_layers_spread_over_the_encoder():
