@@ -5,7 +5,7 @@ macro-F1 and how often its top label differs from float32's.
 
 Run: ``python benchmarks/bench_classifier.py [--n 1169] [--threads 2] [--precisions ...]
 [--compare DIR ...]``. Prints a table with the ratios against torch float32 and against the
-path this CPU runs the shipped setting at (:func:`nlp.precision.runtime_precision`), measured
+path this CPU runs the shipped setting at (:func:`nlp.precision.choose_precision`), measured
 in the same run. The ONNX files are exported on first use (about a minute) and cached.
 ``--compare`` times other model folders (a candidate, or the model a new one replaces) at
 their own shipped settings, lexical blend included, in the same run and on the same articles,
@@ -23,7 +23,7 @@ from nlp.classifier import CLASSIFIER_PRECISIONS, DomainClassifier, load_config
 from nlp.cpu import set_ceiling
 from nlp.evaluation.metrics import classification_metrics
 from nlp.labels import LABELS
-from nlp.precision import cpu_has_bf16, runtime_precision
+from nlp.precision import choose_precision, cpu_has_bf16
 from nlp.shared_base import load_inference_base
 from training.evaluate import load_split
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     test = load_split("test")
     texts, gold = test.texts[: args.n or None], test.labels[: args.n or None]
     base = load_inference_base()
-    shipped = runtime_precision(load_config().precision, CLASSIFIER_PRECISIONS)
+    shipped = choose_precision(None, load_config(), CLASSIFIER_PRECISIONS)
     precisions = list(dict.fromkeys(["fp32", *args.precisions]))
     rows, reference = [], None
     for precision in precisions:

@@ -37,8 +37,8 @@ from nlp.precision import (
     PRECISIONS,
     apply_precision,
     check_precision,
+    choose_precision,
     inference_context,
-    runtime_precision,
 )
 from nlp.priority import PriorityLock
 from nlp.types import Classification
@@ -86,6 +86,10 @@ class ClassifierConfig:
         default="bf16",
         metadata={"help": "shipped inference: one of CLASSIFIER_PRECISIONS (torch or ONNX)"},
     )
+    precision_without_bf16: str = field(
+        default="fp32",
+        metadata={"help": "the setting on a CPU without native bf16 (nlp.precision)"},
+    )
     labels: tuple[str, ...] = LABELS
 
     def __post_init__(self) -> None:
@@ -102,6 +106,7 @@ class ClassifierConfig:
         if not 0.0 <= self.lexical_weight < 1.0:
             raise ValueError(f"lexical_weight must be in [0, 1), got {self.lexical_weight!r}")
         check_precision(self.precision, CLASSIFIER_PRECISIONS)
+        check_precision(self.precision_without_bf16, CLASSIFIER_PRECISIONS)
         if tuple(self.labels) != LABELS:
             raise ValueError(f"model labels {self.labels!r} differ from nlp.labels {LABELS!r}")
         self.labels = tuple(self.labels)
@@ -234,23 +239,17 @@ class DomainClassifier:
             self.lexical = LexicalModel.load(Path(model_dir) / LEXICAL)
         self.meta = meta
         self.version = artifact_version(model_dir, [f"{ARTIFACT}.json", *meta["weight_files"]])
-        precision = check_precision(
-            precision or runtime_precision(self.cfg.precision, CLASSIFIER_PRECISIONS),
-            CLASSIFIER_PRECISIONS,
-        )
+        precision = choose_precision(precision, self.cfg, CLASSIFIER_PRECISIONS)
         self.tokenizer = load_tokenizer()
         encoder = task_copy(base) if base is not None else load_inference_base()
         model = build_model(encoder, self.cfg)
         load_into(model, state)
         merge_lora(model)
         model.eval()
-        if precision in ONNX_PRECISIONS:
-            onnx = onnx_model(model, ARTIFACT, self.version, precision)
-            if onnx is None:
-                precision = "fp32"  # torch, the fallback
-            else:
-                model = onnx
-        self.model = model if precision in ONNX_PRECISIONS else apply_precision(model, precision)
+        on_onnx = precision in ONNX_PRECISIONS
+        onnx = onnx_model(model, ARTIFACT, self.version, precision) if on_onnx else None
+        precision = "fp32" if on_onnx and onnx is None else precision  # torch, the fallback
+        self.model = onnx if onnx is not None else apply_precision(model, precision)
         self.precision = precision
         self.batch_size = batch_size
         self._lock = PriorityLock()  # pastes go before batch calls

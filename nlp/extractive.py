@@ -11,6 +11,10 @@ TF-IDF vectors stay sparse: time and memory grow linearly with the article's len
 scores are those of the dense formula. :func:`salient_text` calls its ``embed`` (a model)
 only for articles of at most :data:`MAX_EMBEDDED_SENTENCES` sentences and uses TF-IDF beyond.
 
+The summariser's extractive side is here too: :func:`lead_headline` compresses the lead to a
+headline, :func:`fallback_summary` is what :mod:`nlp.summarizer` shows when no generated
+summary passes :func:`passes_checks`.
+
 Example:
     >>> key_sentences(["水利部部署防汛工作。", "今天天气晴。", "各地加强防汛值守。"], k=2)
     ['水利部部署防汛工作。', '各地加强防汛值守。']
@@ -296,3 +300,46 @@ def lead_headline(text: str, max_chars: int = 30, min_chars: int = 8) -> str:
             break
         out = f"{out}，{piece}" if out else piece
     return out.strip("，,；;：: ") or _cut_words("".join(sentences[0].split()), max_chars)
+
+
+def passes_checks(summary: str, source: str) -> bool:
+    """Whether a generated summary may be shown: no defect of
+    :func:`nlp.evaluation.defects.summary_defects`, the checks the evaluation counts (every
+    name and number occurs in the source, which is also what
+    :func:`nlp.evaluation.entities.faithfulness` checks; scope words agree with it; no
+    repeated piece; not empty; 8–30 characters; no dateline or byline)."""
+    from nlp.evaluation.defects import summary_defects
+
+    return not any(summary_defects(summary, source).values())
+
+
+def fallback_summary(source: str, limit: int) -> str:
+    """The summary used when no generated one passes: the lead's compression
+    (:func:`nlp.extractive.lead_headline`) within ``limit`` and the checks' 30 characters.
+
+    When that compression itself fails a check of :func:`passes_checks` (a dateline the lead
+    cleaning does not know, a first clause too short to stand alone), the first that passes
+    of: the same with its datelines and bylines taken out, then the compression of the text
+    from the second, third or fourth sentence on; if none passes, the lead's compression.
+
+    Example:
+        >>> lead = "他说。市体育局昨天在市体育中心隆重举办第十五届全民健身运动会开幕式暨群众体育展示活动。"
+        >>> fallback_summary(lead, 40)  # the lead's compression alone: '他说', too short
+        '市体育局昨天在市体育中心隆重举办第十五届全民健身运动会开幕式'
+    """
+    from nlp.evaluation.defects import MAX_CHARS, dateline_or_byline
+    from nlp.text import split_sentences
+
+    cap = min(limit, MAX_CHARS)
+    first = lead_headline(source, cap)
+    if passes_checks(first, source):
+        return first
+    cleaned = first
+    for found in dateline_or_byline(first):
+        cleaned = cleaned.replace(found, "")
+    candidates = [cleaned.strip(" ，,；;：:")]
+    sentences = [s for s in split_sentences(source or "") if s.strip()]
+    candidates += [
+        lead_headline("".join(sentences[k:]), cap) for k in range(1, min(4, len(sentences)))
+    ]
+    return next((c for c in candidates if c and passes_checks(c, source)), first)

@@ -11,8 +11,12 @@
 The bf16 settings pay only on a CPU with native bfloat16 arithmetic (AVX-512 BF16 or AMX):
 elsewhere torch emulates it and it is about 5x slower than float32 (measured: 8 classifier
 windows of 256 tokens, 6.6 s in bf16 weights, 1.2 s in fp32, on an AVX2-only EPYC). A model's
-*shipped* setting is therefore resolved per machine by :func:`runtime_precision`; a precision
-asked for explicitly (benchmarks, ``$NEWSDESK_PRECISION``) is used as it is.
+*shipped* setting is therefore resolved per machine by :func:`runtime_precision`: there, its
+config's ``precision_without_bf16`` is used instead (``fp32`` for the shipped models: on an
+AVX2 EPYC, ONNX Runtime int8 (:mod:`nlp.onnx_runtime`) was 1.35x faster for the classifier
+and 1.19x for bulk summaries, but lost 3 macro-F1 points on the out-of-domain test and about
+a ROUGE-L point on two out-of-domain sets). A precision asked for explicitly (benchmarks,
+``$NEWSDESK_PRECISION``) is used as it is.
 """
 
 from __future__ import annotations
@@ -48,25 +52,39 @@ def cpu_has_bf16() -> bool:
     return bool({"avx512_bf16", "amx_bf16"} & flags)
 
 
-def runtime_precision(shipped: str, allowed: tuple[str, ...] = PRECISIONS) -> str:
+def runtime_precision(
+    shipped: str, allowed: tuple[str, ...] = PRECISIONS, without_bf16: str = "fp32"
+) -> str:
     """The precision to run a model's shipped setting at on this machine.
 
-    ``$NEWSDESK_PRECISION`` wins when set and this model has it (``onnx_*`` names the
-    classifier's ONNX Runtime path; other models keep their own setting); otherwise a bf16
-    setting falls back to ``fp32`` on a CPU without native bfloat16 (:func:`cpu_has_bf16`),
-    where it would be ~5x slower.
+    ``$NEWSDESK_PRECISION`` wins when set and this model has it (other models keep their own
+    setting); otherwise a bf16 setting becomes ``without_bf16`` (the model config's
+    ``precision_without_bf16``) on a CPU without native bfloat16 (:func:`cpu_has_bf16`), where
+    bf16 would be ~5x slower; ``benchmarks/bench_classifier.py`` and
+    ``benchmarks/bench_summarizer.py --paths`` time every path there.
     """
     from nlp.onnx_runtime import ONNX_PRECISIONS
 
     forced = paths.forced_precision()
-    if forced and (forced in allowed or forced not in ONNX_PRECISIONS):
-        return check_precision(forced, allowed)
-    if forced:  # an ONNX Runtime path exists for the classifier only
+    if forced and (forced in allowed or forced not in (*PRECISIONS, *ONNX_PRECISIONS)):
+        return check_precision(forced, allowed)  # a typo raises, naming it
+    if forced:
         logging.getLogger(__name__).info("%s is not a path of this model: its own setting", forced)
     if shipped in ("bf16", "bf16_weights") and not cpu_has_bf16():
-        logging.getLogger(__name__).info("no native bf16 on this CPU: running %s as fp32", shipped)
-        return "fp32"
+        choice = check_precision(without_bf16, allowed)
+        logging.getLogger(__name__).info(
+            "no native bf16 on this CPU: running %s as %s", shipped, choice
+        )
+        return choice
     return check_precision(shipped, allowed)
+
+
+def choose_precision(requested: str | None, cfg, allowed: tuple[str, ...]) -> str:
+    """``requested``, else the precision a model config's ``precision`` and
+    ``precision_without_bf16`` settings run at here (:func:`runtime_precision`), checked."""
+    if requested:
+        return check_precision(requested, allowed)
+    return runtime_precision(cfg.precision, allowed, cfg.precision_without_bf16)
 
 
 def apply_precision(model: nn.Module, precision: str) -> nn.Module:

@@ -35,14 +35,19 @@ def test_unknown_precision_is_refused():
         check_precision("int8", ("fp32", "bf16"))
 
 
-def test_shipped_bf16_runs_as_fp32_on_a_cpu_without_native_bf16(monkeypatch):
+def test_shipped_bf16_runs_as_the_models_other_setting_on_a_cpu_without_native_bf16(monkeypatch):
     from nlp import precision
+    from nlp.classifier import CLASSIFIER_PRECISIONS
 
     monkeypatch.delenv(precision.PRECISION_ENV, raising=False)
     monkeypatch.setattr(precision, "cpu_has_bf16", lambda: False)
     assert precision.runtime_precision("bf16_weights") == "fp32"
     assert precision.runtime_precision("bf16") == "fp32"
     assert precision.runtime_precision("int8") == "int8"
+    onnx = precision.runtime_precision("bf16_weights", CLASSIFIER_PRECISIONS, "onnx_int8")
+    assert onnx == "onnx_int8"
+    with pytest.raises(ValueError, match="onnx_int8"):  # not a path of that model
+        precision.runtime_precision("bf16_weights", without_bf16="onnx_int8")
     monkeypatch.setattr(precision, "cpu_has_bf16", lambda: True)
     assert precision.runtime_precision("bf16_weights") == "bf16_weights"
     monkeypatch.setenv(precision.PRECISION_ENV, "fp32")
@@ -52,14 +57,14 @@ def test_shipped_bf16_runs_as_fp32_on_a_cpu_without_native_bf16(monkeypatch):
         precision.runtime_precision("bf16_weights")
 
 
-def test_a_forced_onnx_path_applies_to_the_classifier_only(monkeypatch):
+def test_a_forced_path_applies_to_the_models_that_have_it(monkeypatch):
     from nlp import precision
     from nlp.classifier import CLASSIFIER_PRECISIONS
 
     monkeypatch.setattr(precision, "cpu_has_bf16", lambda: True)
     monkeypatch.setenv(precision.PRECISION_ENV, "onnx_int8")
     assert precision.runtime_precision("bf16_weights", CLASSIFIER_PRECISIONS) == "onnx_int8"
-    assert precision.runtime_precision("bf16_weights") == "bf16_weights"  # the summariser's
+    assert precision.runtime_precision("bf16_weights") == "bf16_weights"  # a model without it
     monkeypatch.setenv(precision.PRECISION_ENV, "onnx_fp8")
     with pytest.raises(ValueError, match="onnx_fp8"):
         precision.runtime_precision("bf16_weights", CLASSIFIER_PRECISIONS)
