@@ -91,6 +91,8 @@ def compare_paths(pairs: list[dict], precisions: list[str], repeats: int) -> lis
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         mark = f"**{r['path']}** (shipped)" if r["path"] == shipped else r["path"]
+        if r["runs_as"] != r["path"]:  # the export failed: it ran on torch
+            mark += f" (ran as {r['runs_as']})"
         print(
             f"| {mark} | {r['articles_per_s']} | "
             f"{r['articles_per_s'] / ref['articles_per_s']:.2f}x | "

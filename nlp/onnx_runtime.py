@@ -130,8 +130,9 @@ class OnnxModel:
     (shared) word-embedding table, and fed to the graph as float32.
 
     Threads: one session per intra-op thread count, made on first use; each call runs on the
-    session for the count :func:`nlp.cpu.adapt_threads` gives (the cores other processes leave
-    free, as for torch), threads not spinning between calls. ``threads`` fixes the count.
+    session for torch's current count, which the caller has just set with
+    :func:`nlp.cpu.adapt_threads` (the cores other processes leave free), threads not spinning
+    between calls. ``threads`` fixes the count.
     Without the table the int8 file is 23 MB (407 MB with it)."""
 
     def __init__(self, path: Path, table: torch.Tensor, threads: int | None = None):
@@ -159,9 +160,7 @@ class OnnxModel:
             "word_rows": rows.numpy(),
             "attention_mask": attention_mask.numpy().astype(np.int64, copy=False),
         }
-        from nlp.cpu import adapt_threads
-
-        session = self._session(self.threads or adapt_threads())
+        session = self._session(self.threads or torch.get_num_threads())
         return torch.from_numpy(session.run(None, feed)[0])
 
     def eval(self) -> OnnxModel:  # the torch model's face
